@@ -1,0 +1,117 @@
+"""Probe: is there room where the data will be written (section S.2)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from dds_healthcheck.model import Finding, fail, ok, warn
+from dds_healthcheck.probe import Probe
+from dds_healthcheck.units import format_bytes
+
+if TYPE_CHECKING:
+    from dds_healthcheck.context import ProbeContext
+
+#: `dds data get --num-threads` default: at most this many files are in flight at once.
+DEFAULT_THREADS = 4
+
+
+def temporary_bytes(total: int, *, largest_file: int | None = None, threads: int = DEFAULT_THREADS) -> int:
+    """Extra space `dds data get` needs while it works, on top of the data itself.
+
+    Each file in flight is downloaded as an encrypted blob (about its own size) and
+    decrypted next to it before the blob is deleted, so at most ``threads`` blobs exist
+    at once: ``min(total, threads x largest file)``. When the largest file is not known,
+    the worst case is one file holding all the data, i.e. ``total`` again.
+    """
+    if largest_file is None:
+        return total
+    return min(total, threads * largest_file)
+
+
+def nearest_existing(path: Path) -> Path:
+    """``path`` or its closest ancestor that exists (the destination may not exist yet)."""
+    candidate = path
+    # os.path.exists, not Path.exists: a folder we may not look into counts as missing.
+    while not os.path.exists(candidate):
+        if candidate.parent == candidate:
+            break
+        candidate = candidate.parent
+    return candidate
+
+
+def _filesystem(path: Path) -> tuple[str | None, str | None]:
+    """(mount point, filesystem type) of ``path``, for the report."""
+    import psutil
+
+    try:
+        real = os.path.realpath(path)
+        best = None
+        for part in psutil.disk_partitions(all=True):
+            mount = part.mountpoint
+            inside = real == mount or real.startswith(mount.rstrip(os.sep) + os.sep)
+            if inside and (best is None or len(mount) > len(best.mountpoint)):
+                best = part
+    except OSError:
+        return None, None
+    return (best.mountpoint, best.fstype) if best else (None, None)
+
+
+class DiskSpace(Probe):
+    id = "disk.space"
+    title = "Free disk space"
+    sections = ("S.2",)
+    timeout_s = 5.0
+
+    def run(self, ctx: ProbeContext) -> Finding:
+        import psutil
+
+        destination = ctx.settings.destination
+        shown = ctx.host.display_path(destination)
+        existing = nearest_existing(destination)
+        where = ctx.host.display_path(existing)
+        if not os.path.isdir(existing):
+            return fail(
+                f"{where} is a file, so nothing can be written under {shown}",
+                remedy="Choose a destination in a folder (--destination).",
+                destination=shown,
+            )
+        usage = psutil.disk_usage(str(existing))
+        mount, fstype = _filesystem(existing)
+        facts: dict[str, object] = {
+            "destination": shown,
+            "checked_path": where,
+            "free_bytes": usage.free,
+            "total_bytes": usage.total,
+            "filesystem": fstype,
+            "mount_point": ctx.host.display_path(mount) if mount else None,
+        }
+        if not os.access(existing, os.W_OK | os.X_OK):
+            return fail(
+                f"cannot write in {where} ({format_bytes(usage.free)} free there)",
+                remedy="Choose a destination you can write to, or ask the folder's owner for access.",
+                writable=False,
+                **facts,
+            )
+        facts["writable"] = True
+        size = ctx.settings.size_bytes
+        if size is None:
+            return ok(f"{format_bytes(usage.free)} free at {where}; pass --size to compare with the delivery", **facts)
+        extra = temporary_bytes(size)
+        facts.update(required_bytes=size, temporary_bytes=extra, recommended_bytes=size + extra)
+        if usage.free < size:
+            return fail(
+                f"{format_bytes(usage.free)} free at {where}, but the delivery is {format_bytes(size)}",
+                remedy=f"Free {format_bytes(size - usage.free)} or more, or choose another --destination.",
+                **facts,
+            )
+        if usage.free < size + extra:
+            return warn(
+                f"{format_bytes(usage.free)} free at {where}: enough for the {format_bytes(size)} of data, "
+                f"not for dds's temporary encrypted copies (up to {format_bytes(extra)} more)",
+                remedy=f"Free {format_bytes(size + extra - usage.free)} more to be safe, or download "
+                "with fewer threads (--num-threads 1) so fewer copies exist at once.",
+                **facts,
+            )
+        return ok(f"{format_bytes(usage.free)} free at {where}, room for {format_bytes(size)} and its temporary copies", **facts)

@@ -1,0 +1,1 @@
+"""Renderers: they turn a finished report into text and do nothing else."""
