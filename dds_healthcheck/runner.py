@@ -121,7 +121,7 @@ class Runner:
         with self._lock:
             for slot in self._slots.values():
                 if slot.result is None:
-                    slot.result = self._result(
+                    slot.result = to_result(
                         slot.probe, Finding(status=Status.ERROR, summary=summary), 0.0
                     )
 
@@ -132,7 +132,7 @@ class Runner:
             remedy="Run again with a longer --timeout, or skip this probe with --skip "
             f"{probe.id}.",
         )
-        return self._result(probe, finding, limit_s)
+        return to_result(probe, finding, limit_s)
 
     def _upstream(self, probe: Probe, deadline: float) -> dict[str, Result]:
         """Wait (until this probe's deadline) for the results this probe reads."""
@@ -161,23 +161,24 @@ class Runner:
                     )
             except Exception as exc:  # noqa: BLE001 - one probe's crash must not end the run
                 finding = Finding(status=Status.ERROR, summary=_describe_exception(exc))
-        result = self._result(probe, finding, self._monotonic() - began)
+        result = to_result(probe, finding, self._monotonic() - began)
         with self._lock:
             if slot.result is None:  # a timed-out probe that returns late is ignored
                 slot.result = result
         slot.done.set()
         self._any_done.set()
 
-    @staticmethod
-    def _result(probe: Probe, finding: Finding, duration_s: float) -> Result:
-        return Result(
-            id=probe.id,
-            title=probe.title,
-            status=finding.status,
-            summary=finding.summary,
-            detail=finding.detail,
-            sections=finding.sections if finding.sections is not None else tuple(probe.sections),
-            remedy=finding.remedy,
-            data=dict(finding.data),
-            duration_s=round(duration_s, 4),
-        )
+
+def to_result(probe: Probe, finding: Finding, duration_s: float) -> Result:
+    """A probe's finding as a result: the probe's id and title, its sections unless narrowed."""
+    return Result(
+        id=probe.id,
+        title=probe.title,
+        status=finding.status,
+        summary=finding.summary,
+        detail=finding.detail,
+        sections=finding.sections if finding.sections is not None else tuple(probe.sections),
+        remedy=finding.remedy,
+        data=dict(finding.data),
+        duration_s=round(duration_s, 4),
+    )

@@ -137,7 +137,7 @@ def _check_windows_acl(ctx: ProbeContext, shown: str, via: str, facts: dict[str,
         msg = "no way to read the file's access list on this machine"
         raise RuntimeError(msg)
     text = ctx.host.read_acl(ctx.settings.token_path)
-    verdict = windows.judge_acl(windows.parse_icacls(text), ctx.host.username)
+    verdict = windows.judge_acl(windows.parse_icacls(text, ctx.settings.token_path), ctx.host.username)
     facts = {
         **facts,
         "acl_entries": len(verdict.entries),

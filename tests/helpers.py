@@ -1,0 +1,113 @@
+"""Shared test helpers: real tokens, a real local HTTP server, privilege checks."""
+
+from __future__ import annotations
+
+import base64
+import http.server
+import json
+import os
+import shutil
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+
+IS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
+SETPRIV = shutil.which("setpriv")
+needs_root = pytest.mark.skipif(not IS_ROOT, reason="needs root (CI runs as root)")
+needs_setpriv = pytest.mark.skipif(
+    not (IS_ROOT and SETPRIV), reason="needs root and setpriv to act as another user"
+)
+NOBODY = 65534
+
+
+def b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def make_token(header: dict[str, Any] | None = None, *, exp: str | None = None) -> str:
+    """A compact JWE shaped like a DDS token; only the header is meaningful."""
+    header = dict(header or {"alg": "A256KW", "enc": "A256GCM"})
+    if exp is not None:
+        header["exp"] = exp
+    parts = [
+        b64url(json.dumps(header, separators=(",", ":")).encode()),
+        b64url(os.urandom(40)),
+        b64url(os.urandom(12)),
+        b64url(os.urandom(300)),
+        b64url(os.urandom(16)),
+    ]
+    return ".".join(parts)
+
+
+Handler = Callable[[http.server.BaseHTTPRequestHandler], None]
+
+
+class LocalServer:
+    """A real HTTP server on 127.0.0.1 with per-path handlers and a request log."""
+
+    def __init__(self) -> None:
+        self.routes: dict[str, Handler] = {}
+        self.requests: list[tuple[str, str, dict[str, str]]] = []
+        server = self
+
+        class _Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True
+
+            def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+                server.requests.append(("GET", self.path, dict(self.headers)))
+                handler = server.routes.get(self.path.split("?")[0])
+                if handler is None:
+                    self.send_json({"message": "not found"}, status=404)
+                else:
+                    handler(self)
+
+            def send_json(self, body: Any, status: int = 200) -> None:
+                payload = json.dumps(body).encode()
+                self.send_body(payload, status=status, content_type="application/json")
+
+            def send_body(self, payload: bytes, status: int = 200, content_type: str = "text/plain") -> None:
+                self.send_response(status)
+                self.send_header("Content-Type", content_type)
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        self.httpd.daemon_threads = True
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self.httpd.server_address[:2]
+        return f"http://{host}:{port}"
+
+    @property
+    def port(self) -> int:
+        return int(self.httpd.server_address[1])
+
+    def hits(self, path: str) -> int:
+        return sum(1 for _, p, _ in self.requests if p.split("?")[0] == path)
+
+
+@contextmanager
+def local_server() -> Iterator[LocalServer]:
+    server = LocalServer()
+    server.thread.start()
+    try:
+        yield server
+    finally:
+        server.httpd.shutdown()
+        server.httpd.server_close()
+
+
+def pypi_document(versions: dict[str, bool], info_version: str | None = None) -> dict[str, Any]:
+    """A PyPI JSON API answer: version -> yanked."""
+    releases = {v: [{"filename": f"dds_cli-{v}-py3-none-any.whl", "yanked": yanked}] for v, yanked in versions.items()}
+    return {"info": {"name": "dds-cli", "version": info_version or max(versions)}, "releases": releases}
