@@ -246,11 +246,9 @@ def _list(probes: list[Probe], *, as_json: bool) -> None:
 
         _print(sys.stdout, dumps(probe_list(probes)))
         return
-    from rich.console import Console
+    from dds_healthcheck.render.terminal import make_console, render_probe_list
 
-    from dds_healthcheck.render.terminal import render_probe_list
-
-    render_probe_list(probes, Console(highlight=False))
+    render_probe_list(probes, make_console(sys.stdout, os.environ))
 
 
 def _check(probes: list[Probe], settings: Settings, host: HostFacts, options: dict[str, Any]) -> int:
@@ -292,11 +290,9 @@ def _emit(report: Report, redactor: Any, options: dict[str, Any]) -> None:
     if options["as_json"]:
         _print(sys.stdout, document)
     else:
-        from rich.console import Console
+        from dds_healthcheck.render.terminal import make_console, render_report
 
-        from dds_healthcheck.render.terminal import render_report
-
-        render_report(report, Console(highlight=False), redactor, verbose=options["verbose"])
+        render_report(report, make_console(sys.stdout, os.environ), redactor, verbose=options["verbose"])
     if options["output"] is not None:
         try:
             write_private_file(options["output"], document)

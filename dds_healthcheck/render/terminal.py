@@ -8,7 +8,8 @@ consoles that `console.encoding` warns about.
 from __future__ import annotations
 
 import codecs
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, TextIO
 
 from rich.table import Table
 from rich.text import Text
@@ -39,6 +40,14 @@ STYLES = {
     Status.SKIP: "dim",
     Status.ERROR: "magenta",
 }
+
+
+def make_console(stream: TextIO, env: Mapping[str, str]) -> Console:
+    """A console on ``stream``: colour only on a terminal, and no escape codes at all under NO_COLOR."""
+    from rich.console import Console
+
+    no_color = bool(env.get("NO_COLOR"))
+    return Console(file=stream, highlight=False, color_system=None if no_color else "auto", no_color=no_color)
 
 
 def supports_unicode(encoding: str | None) -> bool:
