@@ -6,6 +6,7 @@ and `--help` stay fast; probes and renderers are imported once a run needs them.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from pathlib import Path
@@ -69,7 +70,7 @@ def _api_url_option(_ctx: click.Context, _param: click.Parameter, value: str | N
     except ValueError as exc:
         raise click.BadParameter(str(exc)) from None
     # `dds` works with ".../api/v1"; accept it pasted from there, but keep the site root.
-    return url[: -len("/api/v1")] if url.endswith("/api/v1") else url
+    return url.removesuffix("/api/v1")
 
 
 def _output_option(_ctx: click.Context, _param: click.Parameter, value: str | None) -> Path | None:
@@ -99,10 +100,8 @@ def _tolerant_streams() -> None:
     for stream in (sys.stdout, sys.stderr):
         reconfigure = getattr(stream, "reconfigure", None)
         if reconfigure is not None and getattr(stream, "errors", "strict") == "strict":
-            try:
+            with contextlib.suppress(ValueError, OSError):  # exotic streams keep their setting
                 reconfigure(errors="replace")
-            except (ValueError, OSError):  # pragma: no cover - exotic streams
-                pass
 
 
 def _settings(host: HostFacts, options: dict[str, Any]) -> Settings:
@@ -180,16 +179,35 @@ def _print(stream: TextIO, text: str) -> None:
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON report (schema 1) on stdout, and nothing else.")
-@click.option("--output", callback=_output_option, metavar="FILE", help="Also write the JSON report to FILE (mode 0600).")
+@click.option(
+    "--output", callback=_output_option, metavar="FILE", help="Also write the JSON report to FILE (mode 0600)."
+)
 @click.option("--offline", is_flag=True, help="Use no network at all; network checks are skipped.")
 @click.option("--token-path", metavar="PATH", help="The dds token file.  [default: ~/.dds_cli_token]")
-@click.option("--allow-group", is_flag=True, help="You log in with `dds auth login --allow-group` (mode 0640 expected).")
+@click.option(
+    "--allow-group", is_flag=True, help="You log in with `dds auth login --allow-group` (mode 0640 expected)."
+)
 @click.option("--destination", metavar="PATH", help="Where the data will be written (may not exist yet).  [default: .]")
-@click.option("--size", callback=_size_option, metavar="SIZE", help="Expected delivery size: bytes, or e.g. 1.5TB, 750GiB.")
+@click.option(
+    "--size", callback=_size_option, metavar="SIZE", help="Expected delivery size: bytes, or e.g. 1.5TB, 750GiB."
+)
 @click.option("--bandwidth", callback=_rate_option, metavar="RATE", help="Your link's speed, e.g. 100Mbit/s or 12MB/s.")
-@click.option("--api-url", callback=_api_url_option, metavar="URL", help="DDS base URL.  [default: from DDS_CLI_ENV, else https://delivery.scilifelab.se]")
-@click.option("--only", "only", callback=_id_list_option, metavar="IDS", help="Run only these probes (comma-separated ids or prefixes).")
-@click.option("--skip", "skip", callback=_id_list_option, metavar="IDS", help="Do not run these probes (ids or prefixes).")
+@click.option(
+    "--api-url",
+    callback=_api_url_option,
+    metavar="URL",
+    help="DDS base URL.  [default: from DDS_CLI_ENV, else https://delivery.scilifelab.se]",
+)
+@click.option(
+    "--only",
+    "only",
+    callback=_id_list_option,
+    metavar="IDS",
+    help="Run only these probes (comma-separated ids or prefixes).",
+)
+@click.option(
+    "--skip", "skip", callback=_id_list_option, metavar="IDS", help="Do not run these probes (ids or prefixes)."
+)
 @click.option(
     "--timeout",
     type=click.FloatRange(min=0.1, max=MAX_TIMEOUT_S),

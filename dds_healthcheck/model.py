@@ -35,15 +35,11 @@ class Finding:
     data: Evidence = dataclasses.field(default_factory=dict)
 
 
-def ok(
-    summary: str, *, detail: str = "", sections: tuple[str, ...] | None = None, **data: Any
-) -> Finding:
+def ok(summary: str, *, detail: str = "", sections: tuple[str, ...] | None = None, **data: Any) -> Finding:
     return Finding(status=Status.OK, summary=summary, detail=detail, sections=sections, data=data)
 
 
-def skip(
-    summary: str, *, detail: str = "", sections: tuple[str, ...] | None = None, **data: Any
-) -> Finding:
+def skip(summary: str, *, detail: str = "", sections: tuple[str, ...] | None = None, **data: Any) -> Finding:
     return Finding(status=Status.SKIP, summary=summary, detail=detail, sections=sections, data=data)
 
 
@@ -55,9 +51,7 @@ def warn(
     sections: tuple[str, ...] | None = None,
     **data: Any,
 ) -> Finding:
-    return Finding(
-        status=Status.WARN, summary=summary, remedy=remedy, detail=detail, sections=sections, data=data
-    )
+    return Finding(status=Status.WARN, summary=summary, remedy=remedy, detail=detail, sections=sections, data=data)
 
 
 def fail(
@@ -68,9 +62,7 @@ def fail(
     sections: tuple[str, ...] | None = None,
     **data: Any,
 ) -> Finding:
-    return Finding(
-        status=Status.FAIL, summary=summary, remedy=remedy, detail=detail, sections=sections, data=data
-    )
+    return Finding(status=Status.FAIL, summary=summary, remedy=remedy, detail=detail, sections=sections, data=data)
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)

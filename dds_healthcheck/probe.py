@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from dds_healthcheck.context import ProbeContext
@@ -21,17 +21,17 @@ class Probe:
     """
 
     #: Stable dotted id, e.g. "token.permissions". Part of the CLI and JSON contract.
-    id: ClassVar[str]
-    title: ClassVar[str]
+    id: str
+    title: str
     #: Troubleshooting-guide references: a letter ("J") or letter and step ("S.2").
-    sections: ClassVar[tuple[str, ...]] = ()
-    needs_network: ClassVar[bool] = False
+    sections: tuple[str, ...] = ()
+    needs_network: bool = False
     #: platform.system() values the probe applies to; None means every platform.
-    platforms: ClassVar[frozenset[str] | None] = None
+    platforms: frozenset[str] | None = None
     #: This probe's own time limit; the run's deadline may cut it shorter.
-    timeout_s: ClassVar[float] = 10.0
+    timeout_s: float = 10.0
     #: Ids of probes whose results this one reads from ``ctx.upstream``.
-    after: ClassVar[tuple[str, ...]] = ()
+    after: tuple[str, ...] = ()
 
     def run(self, ctx: ProbeContext) -> Finding:
         raise NotImplementedError

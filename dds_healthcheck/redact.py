@@ -16,9 +16,7 @@ class Redactor:
         home_text = str(home)
         # The home folder only where it ends a path component: "/home/al" must not eat "/home/alice".
         self._home = (
-            re.compile(re.escape(home_text) + r"(?![^\\/\s'\":,;)\]}])")
-            if home_text not in ("", os.sep)
-            else None
+            re.compile(re.escape(home_text) + r"(?![^\\/\s'\":,;)\]}])") if home_text not in ("", os.sep) else None
         )
         # Longest first, so a secret that contains another is removed whole.
         self._secrets = sorted({s for s in secrets if s}, key=len, reverse=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from dds_healthcheck.model import Finding, Status
 from dds_healthcheck.probe import Probe
@@ -24,7 +24,7 @@ class BrokenPlugin(Probe):
     timeout_s = 1.0
 
     def __init__(self, probe_id: str, problem: str) -> None:
-        self.id = probe_id  # type: ignore[misc] - instances may set their own id
+        self.id = probe_id
         self._problem = problem
 
     def run(self, ctx: ProbeContext) -> Finding:  # noqa: ARG002 - nothing to look at
@@ -52,12 +52,10 @@ def _as_probe(obj: object) -> Probe | None:
     has_contract = all(hasattr(candidate, name) for name in ("id", "title", "run"))
     if not has_contract or not callable(getattr(candidate, "run", None)):
         return None
-    return candidate  # type: ignore[return-value] - duck-typed third-party probe
+    return cast("Probe", candidate)  # duck-typed: third-party probes need not subclass Probe
 
 
-def load_plugins(
-    taken_ids: Iterable[str], entry_points: Callable[[], Iterable[Any]] = _entry_points
-) -> list[Probe]:
+def load_plugins(taken_ids: Iterable[str], entry_points: Callable[[], Iterable[Any]] = _entry_points) -> list[Probe]:
     """Probes from installed plugins; a plugin that fails to load becomes one error result."""
     taken = set(taken_ids)
     loaded: list[Probe] = []
@@ -66,11 +64,13 @@ def load_plugins(
         try:
             probe = _as_probe(entry.load())
         except Exception as exc:  # noqa: BLE001 - a broken plugin must not break the run
-            loaded.append(BrokenPlugin(fallback_id, f"plugin {entry.value!r} failed to load: {type(exc).__name__}: {exc}"))
+            loaded.append(
+                BrokenPlugin(fallback_id, f"plugin {entry.value!r} failed to load: {type(exc).__name__}: {exc}")
+            )
             continue
         if probe is None:
             loaded.append(BrokenPlugin(fallback_id, f"plugin {entry.value!r} is not a probe (needs id, title and run)"))
-        elif not isinstance(probe.id, str) or not _VALID_ID.fullmatch(probe.id):
+        elif not _valid_id(getattr(probe, "id", None)):
             loaded.append(BrokenPlugin(fallback_id, f"plugin {entry.value!r} has an invalid id {probe.id!r}"))
         elif probe.id in taken:
             loaded.append(BrokenPlugin(fallback_id, f"plugin {entry.value!r} reuses the probe id {probe.id!r}"))
@@ -78,6 +78,10 @@ def load_plugins(
             taken.add(probe.id)
             loaded.append(probe)
     return loaded
+
+
+def _valid_id(value: object) -> bool:
+    return isinstance(value, str) and _VALID_ID.fullmatch(value) is not None
 
 
 def all_probes() -> list[Probe]:

@@ -82,9 +82,7 @@ class Runner:
             probe_deadline = min(run_deadline, start + float(probe.timeout_s))
             self._slots[probe.id] = _Slot(probe=probe, deadline=probe_deadline, started=start)
         for slot in self._slots.values():
-            thread = threading.Thread(
-                target=self._run_one, args=(slot,), name=f"probe:{slot.probe.id}", daemon=True
-            )
+            thread = threading.Thread(target=self._run_one, args=(slot,), name=f"probe:{slot.probe.id}", daemon=True)
             thread.start()
         try:
             self._wait(on_progress)
@@ -121,16 +119,13 @@ class Runner:
         with self._lock:
             for slot in self._slots.values():
                 if slot.result is None:
-                    slot.result = to_result(
-                        slot.probe, Finding(status=Status.ERROR, summary=summary), 0.0
-                    )
+                    slot.result = to_result(slot.probe, Finding(status=Status.ERROR, summary=summary), 0.0)
 
     def _timed_out(self, probe: Probe, limit_s: float) -> Result:
         finding = Finding(
             status=Status.ERROR,
             summary=f"timed out after {_seconds(round(limit_s, 2))} s",
-            remedy="Run again with a longer --timeout, or skip this probe with --skip "
-            f"{probe.id}.",
+            remedy=f"Run again with a longer --timeout, or skip this probe with --skip {probe.id}.",
         )
         return to_result(probe, finding, limit_s)
 
@@ -153,11 +148,13 @@ class Runner:
         if finding is None:
             try:
                 upstream = self._upstream(probe, slot.deadline)
-                finding = probe.run(self._make_context(slot.deadline, upstream))
-                if not isinstance(finding, Finding):
+                returned: object = probe.run(self._make_context(slot.deadline, upstream))
+                if isinstance(returned, Finding):
+                    finding = returned
+                else:  # third-party probes are duck-typed; check what they hand back
                     finding = Finding(
                         status=Status.ERROR,
-                        summary=f"probe returned {type(finding).__name__}, not a Finding",
+                        summary=f"probe returned {type(returned).__name__}, not a Finding",
                     )
             except Exception as exc:  # noqa: BLE001 - one probe's crash must not end the run
                 finding = Finding(status=Status.ERROR, summary=_describe_exception(exc))

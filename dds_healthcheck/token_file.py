@@ -67,9 +67,7 @@ def inspect_token_file(path: Path) -> TokenFileState:
             return TokenFileState(kind=FileKind.DANGLING_SYMLINK, is_symlink=True, symlink_target=target)
         except OSError as exc:
             kind = FileKind.SYMLINK_LOOP if exc.errno == errno.ELOOP else FileKind.INACCESSIBLE
-            return TokenFileState(
-                kind=kind, is_symlink=True, symlink_target=target, error=exc.strerror or str(exc)
-            )
+            return TokenFileState(kind=kind, is_symlink=True, symlink_target=target, error=exc.strerror or str(exc))
     else:
         st = link
     if stat.S_ISDIR(st.st_mode):
@@ -93,11 +91,13 @@ def _open_for_reading(path: Path) -> int:
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
     fd = os.open(path, flags)
     try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise OSError(errno.EINVAL, "not a regular file")
+        regular = stat.S_ISREG(os.fstat(fd).st_mode)
     except BaseException:
         os.close(fd)
         raise
+    if not regular:
+        os.close(fd)
+        raise OSError(errno.EINVAL, "not a regular file")
     return fd
 
 

@@ -33,6 +33,7 @@ _NUMBER_AND_UNIT = re.compile(r"\s*(\d+(?:\.\d+)?|\.\d+)\s*([A-Za-z/]*)\s*", re.
 #: Far more than any delivery; keeps absurd input from turning into absurd arithmetic.
 MAX_SIZE_BYTES = 1000**6
 _MAX_INPUT_CHARS = 64
+_KILO = 1000
 
 
 class UnitError(ValueError):
@@ -89,9 +90,9 @@ def format_bytes(count: float) -> str:
     """Human size with 1000-based units, as `dds ls --size` shows by default: "1.5 TB"."""
     value = float(count)
     for unit in ("B", "kB", "MB", "GB", "TB", "PB"):
-        if abs(value) < 1000 or unit == "PB":
+        if abs(value) < _KILO or unit == "PB":
             return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1000
+        value /= _KILO
     raise AssertionError  # pragma: no cover - the loop always returns
 
 

@@ -17,9 +17,7 @@ import pytest
 IS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
 SETPRIV = shutil.which("setpriv")
 needs_root = pytest.mark.skipif(not IS_ROOT, reason="needs root (CI runs as root)")
-needs_setpriv = pytest.mark.skipif(
-    not (IS_ROOT and SETPRIV), reason="needs root and setpriv to act as another user"
-)
+needs_setpriv = pytest.mark.skipif(not (IS_ROOT and SETPRIV), reason="needs root and setpriv to act as another user")
 NOBODY = 65534
 
 
@@ -42,7 +40,7 @@ def make_token(header: dict[str, Any] | None = None, *, exp: str | None = None) 
     return ".".join(parts)
 
 
-Handler = Callable[[http.server.BaseHTTPRequestHandler], None]
+Handler = Callable[[Any], None]  #: gets the request handler, with send_json / send_body
 
 
 class LocalServer:
@@ -57,7 +55,7 @@ class LocalServer:
             protocol_version = "HTTP/1.1"
             disable_nagle_algorithm = True
 
-            def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+            def do_GET(self) -> None:
                 server.requests.append(("GET", self.path, dict(self.headers)))
                 handler = server.routes.get(self.path.split("?")[0])
                 if handler is None:
@@ -85,8 +83,7 @@ class LocalServer:
 
     @property
     def url(self) -> str:
-        host, port = self.httpd.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://127.0.0.1:{self.port}"
 
     @property
     def port(self) -> int:

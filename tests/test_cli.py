@@ -23,7 +23,7 @@ CONTRACT_IDS = ["token.permissions", "token.expiry", "disk.space", "cli.version"
 SCHEMA = json.loads(resources.files("dds_healthcheck").joinpath("schema/report-v1.json").read_text())
 REPO = Path(__file__).resolve().parents[1]
 
-PLUGIN_MODULE = '''
+PLUGIN_MODULE = """
 import time
 from dds_healthcheck.model import ok
 from dds_healthcheck.probe import Probe
@@ -43,7 +43,7 @@ class Hang(Probe):
     def run(self, ctx):
         time.sleep(120)
         return ok("never")
-'''
+"""
 
 
 @pytest.fixture
@@ -84,7 +84,9 @@ def plugin_path(tmp_path: Path) -> Path:
     return site
 
 
-def run_cli(*args: str, env: dict[str, str], timeout: float = 60, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    *args: str, env: dict[str, str], timeout: float = 60, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "dds_healthcheck", *args],
         capture_output=True,
@@ -183,7 +185,11 @@ def test_warnings_exit_0_unless_strict(env: dict[str, str], home: Path) -> None:
 def test_exit_3_when_nothing_failed_but_a_probe_errored(env: dict[str, str], home: Path, plugin_path: Path) -> None:
     _write_token(home, datetime.timedelta(days=6))
     completed = run_cli(
-        "--offline", "--json", "--only", "token,acme.crash,plugin.missing", env={**env, "PYTHONPATH": f"{REPO}:{plugin_path}"}
+        "--offline",
+        "--json",
+        "--only",
+        "token,acme.crash,plugin.missing",
+        env={**env, "PYTHONPATH": f"{REPO}:{plugin_path}"},
     )
     document = _report(completed)
     assert completed.returncode == 3
@@ -197,7 +203,13 @@ def test_exit_3_when_nothing_failed_but_a_probe_errored(env: dict[str, str], hom
 def test_run_ends_at_the_deadline_with_the_stuck_probe_timed_out(env: dict[str, str], plugin_path: Path) -> None:
     started = time.monotonic()
     completed = run_cli(
-        "--offline", "--json", "--timeout", "1", "--only", "acme.hang,disk", env={**env, "PYTHONPATH": f"{REPO}:{plugin_path}"}
+        "--offline",
+        "--json",
+        "--timeout",
+        "1",
+        "--only",
+        "acme.hang,disk",
+        env={**env, "PYTHONPATH": f"{REPO}:{plugin_path}"},
     )
     elapsed = time.monotonic() - started
     document = _report(completed)
@@ -310,7 +322,7 @@ def test_piped_output_has_no_colour_codes(env: dict[str, str]) -> None:
 def test_token_never_appears_in_any_output(env: dict[str, str], home: Path, tmp_path: Path) -> None:
     token_path = _write_token(home, datetime.timedelta(hours=1))
     token = token_path.read_text()
-    pieces = {token[i : i + 16] for i in range(0, len(token) - 16)}
+    pieces = {token[i : i + 16] for i in range(len(token) - 16)}
     target = tmp_path / "out.json"
     outputs = []
     for args in (["--json"], ["-v"], ["--json", "-v", "--output", str(target)], ["--list"]):
@@ -333,7 +345,12 @@ def test_full_online_run_against_local_servers(env: dict[str, str], home: Path, 
     _write_token(home, datetime.timedelta(days=6))
     server.routes["/pypi/dds-cli/json"] = lambda request: request.send_json(pypi_document({"2.15.1": False}))
     completed = run_cli(
-        "--json", "--api-url", server.url, "--size", "1GB", env={**env, "DDS_HEALTHCHECK_PYPI_URL": f"{server.url}/pypi"}
+        "--json",
+        "--api-url",
+        server.url,
+        "--size",
+        "1GB",
+        env={**env, "DDS_HEALTHCHECK_PYPI_URL": f"{server.url}/pypi"},
     )
     document = _report(completed)
     by_id = {c["id"]: c for c in document["checks"]}
@@ -351,7 +368,9 @@ def test_version_prints_the_version(env: dict[str, str]) -> None:
 
 def test_api_url_defaults_from_dds_cli_env(env: dict[str, str]) -> None:
     """DDS_CLI_ENV=development points dds at 127.0.0.1:5000; so does the check."""
-    completed = run_cli("--json", "--only", "network.latency", "--timeout", "5", env={**env, "DDS_CLI_ENV": "development"})
+    completed = run_cli(
+        "--json", "--only", "network.latency", "--timeout", "5", env={**env, "DDS_CLI_ENV": "development"}
+    )
     latency = _report(completed)["checks"][0]
     assert latency["data"]["host"] == "127.0.0.1"
     assert latency["data"]["port"] == 5000

@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import datetime
 import json
-import os
 import stat
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -38,7 +38,7 @@ def _venv_with_dds(root: Path, version: str, installer: str = "pip", *, pipx: bo
 
 
 def _serve_pypi(server: LocalServer, document: object, status: int = 200) -> None:
-    def handler(request) -> None:  # type: ignore[no-untyped-def]
+    def handler(request: Any) -> None:
         if isinstance(document, bytes):
             request.send_body(document, status=status)
         else:
@@ -51,7 +51,12 @@ def _settings_for(settings: Settings, server: LocalServer, **changes: object) ->
     return replace(settings, pypi_url=f"{server.url}/pypi", **changes)
 
 
-def _run(settings: Settings, path_dirs: tuple[Path, ...] = (), env: dict[str, str] | None = None, now: datetime.datetime = FIXED_NOW):
+def _run(
+    settings: Settings,
+    path_dirs: tuple[Path, ...] = (),
+    env: dict[str, str] | None = None,
+    now: datetime.datetime = FIXED_NOW,
+):
     host = make_host(path_dirs=path_dirs, env=env or {})
     return check(CliVersion(), make_context(settings, host=host, clock=FakeClock(now)))
 
@@ -61,12 +66,15 @@ def test_latest_release_skips_yanked_and_prereleases() -> None:
 
 
 def test_latest_release_rejects_garbage() -> None:
+    garbage: object
     for garbage in ([], {"releases": "x"}, {"info": {}}, "text"):
         with pytest.raises(pypi.PyPIError):
             pypi.latest_release(garbage)
 
 
-def test_outdated_pip_install_warns_with_its_upgrade_command(settings: Settings, server: LocalServer, tmp_path: Path) -> None:
+def test_outdated_pip_install_warns_with_its_upgrade_command(
+    settings: Settings, server: LocalServer, tmp_path: Path
+) -> None:
     _serve_pypi(server, pypi_document(RELEASES))
     bin_dir = _venv_with_dds(tmp_path / "venv", "2.14.2")
     rv = _run(_settings_for(settings, server), (bin_dir,))
@@ -112,7 +120,9 @@ def test_conda_install_is_recognised(tmp_path: Path) -> None:
     assert find_installation(make_host(path_dirs=(bin_dir,))).method is InstallMethod.CONDA
 
 
-def test_standalone_executable_is_recognised_but_not_run(settings: Settings, server: LocalServer, tmp_path: Path) -> None:
+def test_standalone_executable_is_recognised_but_not_run(
+    settings: Settings, server: LocalServer, tmp_path: Path
+) -> None:
     """A PyInstaller build's version is only known by running it, which the check never does."""
     _serve_pypi(server, pypi_document(RELEASES))
     bin_dir = tmp_path / "bin"
@@ -197,7 +207,9 @@ def test_refused_connection_is_an_error(settings: Settings, tmp_path: Path) -> N
     assert "connection refused" in rv.summary
 
 
-def test_offline_uses_any_cached_answer_and_asks_nobody(settings: Settings, server: LocalServer, tmp_path: Path) -> None:
+def test_offline_uses_any_cached_answer_and_asks_nobody(
+    settings: Settings, server: LocalServer, tmp_path: Path
+) -> None:
     _serve_pypi(server, pypi_document(RELEASES))
     bin_dir = _venv_with_dds(tmp_path / "venv", "2.14.2")
     s = _settings_for(settings, server)
@@ -223,7 +235,9 @@ def test_corrupt_cache_is_ignored(settings: Settings, server: LocalServer, tmp_p
     assert _run(_settings_for(settings, server), (bin_dir,)).status is Status.OK
 
 
-def test_unwritable_cache_location_does_not_break_the_check(settings: Settings, server: LocalServer, tmp_path: Path) -> None:
+def test_unwritable_cache_location_does_not_break_the_check(
+    settings: Settings, server: LocalServer, tmp_path: Path
+) -> None:
     _serve_pypi(server, pypi_document(RELEASES))
     blocker = tmp_path / "not-a-dir"
     blocker.write_text("x")

@@ -108,7 +108,14 @@ def test_far_away_median_warns() -> None:
 
 
 @pytest.mark.parametrize(
-    ("median", "band"), [(3.0, "near Sweden"), (14.9, "near Sweden"), (15.0, "elsewhere in Europe"), (60.0, "elsewhere in Europe"), (60.1, "far from Sweden")]
+    ("median", "band"),
+    [
+        (3.0, "near Sweden"),
+        (14.9, "near Sweden"),
+        (15.0, "elsewhere in Europe"),
+        (60.0, "elsewhere in Europe"),
+        (60.1, "far from Sweden"),
+    ],
 )
 def test_classification_bands(median: float, band: str) -> None:
     assert classify(median) == band

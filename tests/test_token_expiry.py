@@ -113,7 +113,9 @@ def test_an_assumed_rate_only_warns(settings: Settings) -> None:
 def test_a_measured_rate_is_preferred(settings: Settings) -> None:
     _write(settings, _expiring_in(datetime.timedelta(hours=100)))
     measured = Result(id="network.throughput", title="t", status=Status.OK, summary="s", data={"bytes_per_s": 1e9})
-    rv = _run(replace(settings, size_bytes=2 * TB, bandwidth_bytes_per_s=1e6), upstream={"network.throughput": measured})
+    rv = _run(
+        replace(settings, size_bytes=2 * TB, bandwidth_bytes_per_s=1e6), upstream={"network.throughput": measured}
+    )
     assert rv.status is Status.OK
     assert rv.data["rate_source"] == "measured"
 

@@ -16,7 +16,11 @@ UTC = datetime.timezone.utc
 @pytest.mark.parametrize(
     ("exp", "expected"),
     [
-        pytest.param("2026-12-05T14:51:06.218798", datetime.datetime(2026, 12, 5, 14, 51, 6, 218798, tzinfo=UTC), id="naive-micro"),
+        pytest.param(
+            "2026-12-05T14:51:06.218798",
+            datetime.datetime(2026, 12, 5, 14, 51, 6, 218798, tzinfo=UTC),
+            id="naive-micro",
+        ),
         pytest.param("2026-12-05T14:51:06", datetime.datetime(2026, 12, 5, 14, 51, 6, tzinfo=UTC), id="naive"),
         pytest.param("2026-12-05T14:51:06Z", datetime.datetime(2026, 12, 5, 14, 51, 6, tzinfo=UTC), id="zulu"),
         pytest.param("2026-12-05T16:51:06+02:00", datetime.datetime(2026, 12, 5, 14, 51, 6, tzinfo=UTC), id="offset"),
@@ -45,7 +49,9 @@ def test_partial_token_has_no_expiry() -> None:
         pytest.param((b64url(b"[1,2]") + ".b.c.d.e").encode(), id="json-array"),
         pytest.param(make_token(exp="yesterday").encode(), id="garbage-exp"),
         pytest.param(make_token({"exp": 1700000000}).encode(), id="numeric-exp"),
-        pytest.param(b64url(json.dumps({"exp": "9999-12-31T23:59:59-01:00"}).encode()).encode() + b".b.c.d.e", id="overflow"),
+        pytest.param(
+            b64url(json.dumps({"exp": "9999-12-31T23:59:59-01:00"}).encode()).encode() + b".b.c.d.e", id="overflow"
+        ),
     ],
 )
 def test_malformed_tokens_raise_token_format_error(raw: bytes) -> None:

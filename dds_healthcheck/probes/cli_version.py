@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from packaging.version import InvalidVersion, Version
 
@@ -50,7 +50,7 @@ class CliVersion(Probe):
 
     def run(self, ctx: ProbeContext) -> Finding:
         found = find_installation(ctx.host)
-        facts: dict[str, object] = {
+        facts: dict[str, Any] = {
             "installed": found.version,
             "install_method": found.method.value,
             "executable": ctx.host.display_path(found.executable) if found.executable else None,
@@ -75,13 +75,15 @@ class CliVersion(Probe):
                 **facts,
             )
         if lookup is None:
-            return skip(f"dds-cli {found.version}{where}; latest release not checked (--offline, nothing cached)", **facts)
+            return skip(
+                f"dds-cli {found.version}{where}; latest release not checked (--offline, nothing cached)", **facts
+            )
         if lookup.latest is None:
             return _unknown_latest(found, lookup, facts)
         return _compare(found, found.version, lookup, _source(lookup, ctx), ctx, facts)
 
 
-def _unknown_latest(found: DdsInstallation, lookup: pypi.Lookup, facts: dict[str, object]) -> Finding:
+def _unknown_latest(found: DdsInstallation, lookup: pypi.Lookup, facts: dict[str, Any]) -> Finding:
     cached = " (a failure cached less than 1 h ago)" if lookup.from_cache else ""
     return Finding(
         status=Status.ERROR,
@@ -98,9 +100,9 @@ def _compare(
     lookup: pypi.Lookup,
     source: str,
     ctx: ProbeContext,
-    facts: dict[str, object],
+    facts: dict[str, Any],
 ) -> Finding:
-    assert lookup.latest is not None  # noqa: S101 - narrowed by the caller
+    assert lookup.latest is not None
     try:
         installed, latest = Version(installed_text), Version(lookup.latest)
     except InvalidVersion:
@@ -120,8 +122,7 @@ def _compare(
     if installed < latest:
         return warn(
             f"dds-cli {installed} is installed; {latest} is out ({source})",
-            remedy=f"Upgrade: {upgrade}. The Data Centre asks for the newest version before "
-            "looking at a traceback.",
+            remedy=f"Upgrade: {upgrade}. The Data Centre asks for the newest version before looking at a traceback.",
             **facts,
         )
     newer = " (newer than the latest release)" if installed > latest else ""

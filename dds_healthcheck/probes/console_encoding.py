@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import codecs
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from dds_healthcheck.model import Finding, ok, skip, warn
 from dds_healthcheck.probe import Probe
@@ -45,9 +45,8 @@ class ConsoleEncoding(Probe):
     def run(self, ctx: ProbeContext) -> Finding:
         host = ctx.host
         streams = [s for s in host.streams if s.encoding is not None]
-        facts: dict[str, object] = {
-            s.name: {"encoding": _normalised(s.encoding), "errors": s.errors, "isatty": s.isatty}
-            for s in host.streams
+        facts: dict[str, Any] = {
+            s.name: {"encoding": _normalised(s.encoding), "errors": s.errors, "isatty": s.isatty} for s in host.streams
         }
         facts.update(
             PYTHONIOENCODING=host.env.get("PYTHONIOENCODING"),
@@ -67,7 +66,12 @@ class ConsoleEncoding(Probe):
         if failing:
             return warn(_summary(failing), remedy=_remedy(host.is_windows), detail=_detail(failing), **facts)
         code_page = facts.get("code_page")
-        if host.is_windows and isinstance(code_page, int) and code_page != UTF8_CODE_PAGE and facts.get("legacy_console"):
+        if (
+            host.is_windows
+            and isinstance(code_page, int)
+            and code_page != UTF8_CODE_PAGE
+            and facts.get("legacy_console")
+        ):
             return warn(
                 f"legacy Windows console with code page {code_page}: dds's output may be garbled "
                 "or stall when redirected",

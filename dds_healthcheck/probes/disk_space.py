@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from dds_healthcheck.model import Finding, fail, ok, warn
 from dds_healthcheck.probe import Probe
@@ -79,7 +79,7 @@ class DiskSpace(Probe):
             )
         usage = psutil.disk_usage(str(existing))
         mount, fstype = _filesystem(existing)
-        facts: dict[str, object] = {
+        facts: dict[str, Any] = {
             "destination": shown,
             "checked_path": where,
             "free_bytes": usage.free,
@@ -114,4 +114,7 @@ class DiskSpace(Probe):
                 "with fewer threads (--num-threads 1) so fewer copies exist at once.",
                 **facts,
             )
-        return ok(f"{format_bytes(usage.free)} free at {where}, room for {format_bytes(size)} and its temporary copies", **facts)
+        return ok(
+            f"{format_bytes(usage.free)} free at {where}, room for {format_bytes(size)} and its temporary copies",
+            **facts,
+        )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import errno
+import itertools
 import socket
 import statistics
 import threading
@@ -83,7 +84,7 @@ def connect_once(address: tuple[Any, ...], timeout_s: float) -> Sample:
         started = time.perf_counter()
         try:
             sock.connect(sockaddr)
-        except socket.timeout:
+        except TimeoutError:
             return Sample(None, "timed out")
         except OSError as exc:
             return Sample(None, _ERRNO_REASONS.get(exc.errno or 0, exc.strerror or type(exc).__name__))
@@ -93,7 +94,7 @@ def connect_once(address: tuple[Any, ...], timeout_s: float) -> Sample:
 def jitter_ms(values: list[float]) -> float | None:
     if len(values) < 2:  # noqa: PLR2004
         return None
-    return statistics.fmean(abs(b - a) for a, b in zip(values, values[1:]))
+    return statistics.fmean(abs(b - a) for a, b in itertools.pairwise(values))
 
 
 def classify(median_ms: float) -> str:
@@ -121,7 +122,7 @@ class NetworkLatency(Probe):
 
     def run(self, ctx: ProbeContext) -> Finding:
         host, port = endpoint(ctx.settings.api_url)
-        facts: dict[str, object] = {"host": host, "port": port, "method": METHOD, "samples_planned": SAMPLES}
+        facts: dict[str, Any] = {"host": host, "port": port, "method": METHOD, "samples_planned": SAMPLES}
         try:
             address, dns_ms = resolve(host, port, min(DNS_TIMEOUT_S, ctx.remaining_s()))
         except ResolveError as exc:
@@ -141,7 +142,7 @@ class NetworkLatency(Probe):
         return _judge(host, port, samples, facts)
 
 
-def _judge(host: str, port: int, samples: list[Sample], facts: dict[str, object]) -> Finding:
+def _judge(host: str, port: int, samples: list[Sample], facts: dict[str, Any]) -> Finding:
     times = [s.ms for s in samples if s.ms is not None]
     failures = [s.reason or "failed" for s in samples if s.ms is None]
     facts.update(

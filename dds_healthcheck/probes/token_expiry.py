@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from dds_healthcheck.model import Finding, Status, fail, ok, warn
 from dds_healthcheck.probe import Probe
@@ -54,15 +54,13 @@ class TokenExpiry(Probe):
             )
         if state.kind is not FileKind.REGULAR:
             return fail(
-                f"cannot read a token from {shown}: it is not a regular file "
-                "(token.permissions says more)",
+                f"cannot read a token from {shown}: it is not a regular file (token.permissions says more)",
                 remedy=f"Remove {shown} and run `dds auth login` again.",
                 sections=("H", "J"),
                 path=shown,
             )
         if state.size == 0:
-            return _broken(shown, "the token file is empty", "dds stops every command with "
-                           "'Token file is empty.'")
+            return _broken(shown, "the token file is empty", "dds stops every command with 'Token file is empty.'")
         if state.size is not None and state.size > MAX_TOKEN_BYTES:
             return _broken(shown, f"the file is {format_bytes(state.size)}, far too large for a token")
         try:
@@ -116,7 +114,7 @@ def _rate(ctx: ProbeContext) -> tuple[float, str]:
 def _judge_lifetime(ctx: ProbeContext, expires_at: datetime.datetime, shown: str) -> Finding:
     now = ctx.clock.now()
     left = expires_at - now
-    facts: dict[str, object] = {
+    facts: dict[str, Any] = {
         "path": shown,
         "expires_at": expires_at.isoformat(),
         "seconds_left": round(left.total_seconds()),
@@ -148,10 +146,7 @@ def _judge_lifetime(ctx: ProbeContext, expires_at: datetime.datetime, shown: str
             rate_source=source,
             estimated_transfer_s=round(needed_s),
         )
-        plan = (
-            f"{format_bytes(size)} at {format_rate(rate)} ({source}) takes about "
-            f"{format_duration(needed_s)}"
-        )
+        plan = f"{format_bytes(size)} at {format_rate(rate)} ({source}) takes about {format_duration(needed_s)}"
         if needed_s >= left.total_seconds():
             summary = f"the token expires in {format_duration(left.total_seconds())}, before the delivery ends: {plan}"
             remedy = (

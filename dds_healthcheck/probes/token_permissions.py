@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from dds_healthcheck import windows
 from dds_healthcheck.model import Finding, fail, ok, skip, warn
@@ -82,9 +82,7 @@ def _unusable(state: TokenFileState, shown: str) -> Finding | None:
     return None
 
 
-def _check_posix(
-    ctx: ProbeContext, state: TokenFileState, shown: str, via: str, facts: dict[str, object]
-) -> Finding:
+def _check_posix(ctx: ProbeContext, state: TokenFileState, shown: str, via: str, facts: dict[str, Any]) -> Finding:
     mode = state.mode or 0
     facts = {**facts, "mode": f"{mode:04o}", "owner_uid": state.uid, "user_uid": ctx.host.euid}
     wanted = GROUP_MODE if ctx.settings.allow_group else PRIVATE_MODE
@@ -101,7 +99,7 @@ def _check_posix(
             f"{shown}{via} is {why}",
             detail="dds accepts the mode but then stops with 'Permission denied' when it "
             "opens the file. A token is personal: each account logs in with its own.",
-            remedy=f"Log in as this user (`dds auth login`), or use --token-path with a token "
+            remedy="Log in as this user (`dds auth login`), or use --token-path with a token "
             "file this user owns; to share one deliberately, the owner logs in with "
             "`dds auth login --allow-group` and this user must be in the file's group.",
             sections=("J",),
@@ -122,17 +120,15 @@ def _check_posix(
             **facts,
         )
     return fail(
-        f"mode {mode:04o}{via}: dds refuses the token file (it accepts only 0600, or 0640 "
-        "after --allow-group)",
-        detail="Every dds command, even `dds auth logout`, stops with 'Token file "
-        "permissions are not properly set'.",
+        f"mode {mode:04o}{via}: dds refuses the token file (it accepts only 0600, or 0640 after --allow-group)",
+        detail="Every dds command, even `dds auth logout`, stops with 'Token file permissions are not properly set'.",
         remedy=f"Run `{chmod}`, or delete {shown} and run `dds auth login` again.",
         sections=("J",),
         **facts,
     )
 
 
-def _check_windows_acl(ctx: ProbeContext, shown: str, via: str, facts: dict[str, object]) -> Finding:
+def _check_windows_acl(ctx: ProbeContext, shown: str, via: str, facts: dict[str, Any]) -> Finding:
     if ctx.host.read_acl is None:
         msg = "no way to read the file's access list on this machine"
         raise RuntimeError(msg)
@@ -144,9 +140,8 @@ def _check_windows_acl(ctx: ProbeContext, shown: str, via: str, facts: dict[str,
         "inherited_entries": verdict.inherited,
         "other_principals": len(verdict.others),
     }
-    fix = (
-        f'icacls "{shown}" /inheritance:r /grant:r "%USERNAME%:(R,W)"'
-        + "".join(f' /remove "{name}"' for name in verdict.others)
+    fix = f'icacls "{shown}" /inheritance:r /grant:r "%USERNAME%:(R,W)"' + "".join(
+        f' /remove "{name}"' for name in verdict.others
     )
     if verdict.inherited or verdict.others:
         reasons = []
