@@ -45,5 +45,5 @@ def section_title(reference: str) -> str:
 
 
 def describe(reference: str) -> str:
-    """ "Section S.2 (Not enough storage space)"."""
-    return f"Section {reference} ({section_title(reference)})"
+    """ "section S.2: Not enough storage space"."""
+    return f"section {reference}: {section_title(reference)}"

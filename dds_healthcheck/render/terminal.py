@@ -8,6 +8,7 @@ consoles that `console.encoding` warns about.
 from __future__ import annotations
 
 import codecs
+import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, TextIO
 
@@ -40,6 +41,9 @@ STYLES = {
     Status.SKIP: "dim",
     Status.ERROR: "magenta",
 }
+
+
+_TRAILING_PAD = re.compile(r" +((?:\x1b\[[0-9;]*m)*)$")
 
 
 def make_console(stream: TextIO, env: Mapping[str, str]) -> Console:
@@ -90,13 +94,22 @@ def render_report(report: Report, console: Console, redactor: Redactor, *, verbo
         if problem and result.status is not Status.ERROR:
             for reference in result.sections:
                 grid.add_row("", "", Text("Guide: " + describe(reference), style="cyan"))
-    console.print(grid)
+    _print_trimmed(console, grid)
     counts = count_statuses(report.results)
     tally = ", ".join(f"{counts[s.value]} {s.value}" for s in Status)
     verdict = "interrupted" if report.interrupted else _verdict(counts)
     console.print(Text(f"{verdict}: {tally} (exit code {int(report.exit_code)})"), highlight=False)
     if counts["warn"] or counts["fail"]:
         console.print(Text(f"Troubleshooting guide: {GUIDE_URL}"), highlight=False)
+
+
+def _print_trimmed(console: Console, renderable: Table) -> None:
+    """Print without the padding rich adds to the end of every table line."""
+    with console.capture() as capture:
+        console.print(renderable)
+    lines = capture.get().split("\n")
+    console.file.write("\n".join(_TRAILING_PAD.sub(r"\1", line) for line in lines))
+    console.file.flush()
 
 
 def _verdict(counts: dict[str, int]) -> str:
@@ -115,4 +128,4 @@ def render_probe_list(probes: list[Probe], console: Console) -> None:
         network = "network" if probe.needs_network else "local"
         sections = ", ".join(probe.sections) or "-"
         grid.add_row(Text(probe.id, style="bold"), Text(network), Text(f"{probe.title} (guide: {sections})"))
-    console.print(grid)
+    _print_trimmed(console, grid)
