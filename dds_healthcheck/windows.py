@@ -65,22 +65,23 @@ def judge_acl(entries: list[AccessEntry], username: str | None) -> AclVerdict:
     )
 
 
-def run_icacls(path: Path) -> str:  # pragma: no cover - Windows only
+def run_icacls(path: Path, *, encoding: str = "oem") -> str:
+    """``icacls <path>`` output; icacls writes in the console's OEM code page."""
     completed = subprocess.run(  # noqa: S603 - fixed program, path passed as one argument
         ["icacls", str(path)],  # noqa: S607 - icacls lives in System32, found through PATH
         capture_output=True,
         timeout=5,
         check=False,
     )
-    output = completed.stdout.decode("oem", errors="replace")
+    output = completed.stdout.decode(encoding, errors="replace")
     if completed.returncode != 0:
-        error = completed.stderr.decode("oem", errors="replace").strip() or output.strip()
+        error = completed.stderr.decode(encoding, errors="replace").strip() or output.strip()
         msg = f"icacls could not read the access list: {error}"
         raise RuntimeError(msg)
     return output
 
 
-def read_console_facts(env_has_wt_session: bool) -> WindowsConsoleFacts:  # pragma: no cover
+def read_console_facts(env_has_wt_session: bool) -> WindowsConsoleFacts:
     import ctypes
 
     windll = getattr(ctypes, "windll", None)

@@ -374,3 +374,70 @@ def test_api_url_defaults_from_dds_cli_env(env: dict[str, str]) -> None:
     latency = _report(completed)["checks"][0]
     assert latency["data"]["host"] == "127.0.0.1"
     assert latency["data"]["port"] == 5000
+
+
+def test_offline_touches_no_network(env: dict[str, str], server: LocalServer) -> None:
+    """With --offline nothing is sent: not to PyPI, not to the DDS host."""
+    server.routes["/pypi/dds-cli/json"] = lambda request: request.send_json(pypi_document({"2.15.1": False}))
+    completed = run_cli(
+        "--offline", "--json", "--api-url", server.url, env={**env, "DDS_HEALTHCHECK_PYPI_URL": f"{server.url}/pypi"}
+    )
+    _report(completed)
+    assert server.requests == []
+
+
+def test_report_shows_the_guide_section_and_the_fix_for_problems(env: dict[str, str], home: Path) -> None:
+    _write_token(home, datetime.timedelta(days=6), mode=0o644)
+    completed = run_cli("--offline", "--only", "token.permissions", env=env)
+    assert "FAIL" in completed.stdout
+    assert "Fix: Run `chmod 600 ~/.dds_cli_token`" in completed.stdout
+    assert "Guide: section J:" in completed.stdout
+    assert "exit code 1" in completed.stdout
+
+
+def test_verbose_shows_timings(env: dict[str, str]) -> None:
+    completed = run_cli("--offline", "-v", "--only", "disk", env=env)
+    assert " s]" in completed.stdout
+
+
+def test_pending_probes_are_shown_on_a_terminal(env: dict[str, str], plugin_path: Path) -> None:
+    output = _run_in_terminal(
+        ["--offline", "--timeout", "1.5", "--only", "acme.hang,disk"], {**env, "PYTHONPATH": f"{REPO}:{plugin_path}"}
+    )
+    assert "waiting for: acme.hang" in output
+    assert "timed out after 1.5 s" in output
+
+
+def test_token_path_option_is_expanded_like_dds_does(env: dict[str, str], home: Path, tmp_path: Path) -> None:
+    """--token-path accepts ~ and paths relative to the current folder."""
+    (home / "tokens").mkdir()
+    token = home / "tokens" / "t"
+    token.write_text(make_token(exp="2099-01-01T00:00:00"))
+    token.chmod(0o640)
+    by_tilde = _report(
+        run_cli("--offline", "--json", "--only", "token.permissions", "--token-path", "~/tokens/t", env=env)
+    )
+    assert by_tilde["checks"][0]["data"]["path"] == "~/tokens/t"
+    relative = run_cli(
+        "--offline",
+        "--json",
+        "--only",
+        "token.permissions",
+        "--token-path",
+        "tokens/t",
+        "--allow-group",
+        env=env,
+        cwd=home,
+    )
+    assert _report(relative)["checks"][0]["status"] == "ok"
+
+
+def test_installed_console_script_works(env: dict[str, str]) -> None:
+    """The `dds-healthcheck` script that `pip install .` creates (present in the nox session)."""
+    script = Path(sys.executable).with_name("dds-healthcheck")
+    if not script.exists():
+        pytest.skip("the package is not installed as a distribution here")
+    completed = subprocess.run(
+        [str(script), "--offline", "--json"], capture_output=True, text=True, env=env, timeout=60, check=False
+    )
+    assert [c["id"] for c in _report(completed)["checks"]] == CONTRACT_IDS

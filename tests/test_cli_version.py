@@ -255,3 +255,28 @@ def test_cache_write_is_atomic_and_leaves_no_temporary_files(tmp_path: Path) -> 
     assert cached is not None
     assert cached.latest == "2.15.1"
     assert pypi.read_cache(tmp_path, "https://mirror.example/pypi", FIXED_NOW) is None
+
+
+def test_uv_install_is_recognised(tmp_path: Path) -> None:
+    bin_dir = _venv_with_dds(tmp_path / "uv-env", "2.15.1", installer="uv")
+    found = find_installation(make_host(path_dirs=(bin_dir,)))
+    assert found.method is InstallMethod.UV
+    assert found.version == "2.15.1"
+
+
+def test_pypi_that_never_answers_costs_a_few_seconds_at_most(settings: Settings, tmp_path: Path) -> None:
+    """A server that accepts and stays silent: the lookup gives up after its own short limit."""
+    import socket
+    import time
+
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    bin_dir = _venv_with_dds(tmp_path / "venv", "2.15.1")
+    started = time.monotonic()
+    try:
+        rv = _run(replace(settings, pypi_url=f"http://127.0.0.1:{port}/pypi"), (bin_dir,))
+    finally:
+        listener.close()
+    assert rv.status is Status.ERROR
+    assert "did not answer within" in rv.summary
+    assert time.monotonic() - started < 10

@@ -136,6 +136,7 @@ def _check_windows_acl(ctx: ProbeContext, shown: str, via: str, facts: dict[str,
     verdict = windows.judge_acl(windows.parse_icacls(text, ctx.settings.token_path), ctx.host.username)
     facts = {
         **facts,
+        "mode_bits_checked_by_dds": False,
         "acl_entries": len(verdict.entries),
         "inherited_entries": verdict.inherited,
         "other_principals": len(verdict.others),
@@ -157,4 +158,9 @@ def _check_windows_acl(ctx: ProbeContext, shown: str, via: str, facts: dict[str,
             sections=("I",),
             **facts,
         )
-    return ok(f"only you have access to {shown}{via} (checked with icacls)", sections=("I",), **facts)
+    return ok(
+        f"only you have access to {shown}{via} (checked with icacls)",
+        detail="dds does not check file modes on Windows; the access list is what protects the token.",
+        sections=("I",),
+        **facts,
+    )
