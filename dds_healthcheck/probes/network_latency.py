@@ -97,6 +97,13 @@ def jitter_ms(values: list[float]) -> float | None:
     return statistics.fmean(abs(b - a) for a, b in itertools.pairwise(values))
 
 
+def _ms(value: float) -> str:
+    """Milliseconds with the precision a TCP connect time deserves: 0.14, 9.82, 41.3, 152."""
+    if value < 10:  # noqa: PLR2004
+        return f"{value:.2f}"
+    return f"{value:.1f}" if value < 100 else f"{value:.0f}"  # noqa: PLR2004
+
+
 def classify(median_ms: float) -> str:
     if median_ms < NEAR_MS:
         return "near Sweden"
@@ -169,8 +176,8 @@ def _judge(host: str, port: int, samples: list[Sample], facts: dict[str, Any]) -
         classification=classify(median),
     )
     summary = (
-        f"median {median:.1f} ms to {target} ({classify(median)}; min {min(times):.1f}, "
-        f"max {max(times):.1f} ms over {len(times)} connects)"
+        f"median {_ms(median)} ms to {target} ({classify(median)}; min {_ms(min(times))}, "
+        f"max {_ms(max(times))} ms over {len(times)} connects)"
     )
     if failures:
         return warn(

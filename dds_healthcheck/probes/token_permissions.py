@@ -38,48 +38,34 @@ class TokenPermissions(Probe):
 
 
 def _unusable(state: TokenFileState, shown: str) -> Finding | None:
-    remedy_login = f"Remove {shown} and run `dds auth login` again."
+    """A finding for a token path that is not a regular file, or None when it is one."""
     if state.kind is FileKind.MISSING:
         return skip(f"no token file at {shown} (token.expiry says what to do)", path=shown)
-    if state.kind is FileKind.DANGLING_SYMLINK:
-        return fail(
+    relogin = f"remove {shown} and run `dds auth login` again."
+    relogin_sentence = "R" + relogin[1:]
+    problems = {
+        FileKind.DANGLING_SYMLINK: (
             f"{shown} is a symlink to {state.symlink_target}, which does not exist",
-            remedy=f"Point the symlink at the token file, or {remedy_login[0].lower()}{remedy_login[1:]}",
-            sections=("J",),
-            path=shown,
-            symlink=True,
-        )
-    if state.kind is FileKind.SYMLINK_LOOP:
-        return fail(
-            f"{shown} is a symlink loop",
-            remedy=remedy_login,
-            sections=("J",),
-            path=shown,
-            symlink=True,
-        )
-    if state.kind is FileKind.INACCESSIBLE:
-        return fail(
+            f"Point the symlink at the token file, or {relogin}",
+        ),
+        FileKind.SYMLINK_LOOP: (f"{shown} is a symlink loop", relogin_sentence),
+        FileKind.INACCESSIBLE: (
             f"cannot look at {shown}: {state.error}",
-            remedy="Give your user access to the folder that holds the token, or pass "
-            "--token-path with a token file of your own.",
-            sections=("J",),
-            path=shown,
-        )
-    if state.kind is FileKind.DIRECTORY:
-        return fail(
+            (
+                "Give your user access to the folder that holds the token, or pass --token-path "
+                "with a token file of your own."
+            ),
+        ),
+        FileKind.DIRECTORY: (
             f"{shown} is a directory, not a token file",
-            remedy=f"Move the directory away; `dds auth login` then creates the token file at {shown}.",
-            sections=("J",),
-            path=shown,
-        )
-    if state.kind is FileKind.SPECIAL:
-        return fail(
-            f"{shown} is not a regular file (a pipe, socket or device)",
-            remedy=remedy_login,
-            sections=("J",),
-            path=shown,
-        )
-    return None
+            f"Move the directory away; `dds auth login` then creates the token file at {shown}.",
+        ),
+        FileKind.SPECIAL: (f"{shown} is not a regular file (a pipe, socket or device)", relogin_sentence),
+    }
+    if state.kind not in problems:
+        return None
+    summary, remedy = problems[state.kind]
+    return fail(summary, remedy=remedy, sections=("J",), path=shown, symlink=state.is_symlink)
 
 
 def _check_posix(ctx: ProbeContext, state: TokenFileState, shown: str, via: str, facts: dict[str, Any]) -> Finding:
