@@ -230,6 +230,12 @@ def healthcheck(**options: Any) -> None:
         _healthcheck(options)
     except (click.ClickException, click.exceptions.Exit, click.Abort):
         raise
+    except KeyboardInterrupt:  # Ctrl-C outside the run itself (start-up, rendering)
+        sys.exit(130)
+    except BrokenPipeError:  # `dds-healthcheck --json | head`: the reader left; say nothing
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # so the interpreter's final flush stays quiet
+        sys.exit(1)
     except Exception as exc:  # noqa: BLE001 - a health check must never end in a traceback
         click.echo(
             f"dds-healthcheck: internal error: {type(exc).__name__}: {exc}\n"
