@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 PYPI_URL_VARIABLE = "DDS_HEALTHCHECK_PYPI_URL"
 CACHE_DIR_VARIABLE = "DDS_HEALTHCHECK_CACHE_DIR"
 MAX_TIMEOUT_S = 600.0
+MAX_PROJECT_ID_CHARS = 200
 
 
 def _size_option(_ctx: click.Context, _param: click.Parameter, value: str | None) -> int | None:
@@ -71,6 +72,28 @@ def _api_url_option(_ctx: click.Context, _param: click.Parameter, value: str | N
         raise click.BadParameter(str(exc)) from None
     # `dds` works with ".../api/v1"; accept it pasted from there, but keep the site root.
     return url.removesuffix("/api/v1")
+
+
+def _throughput_url_option(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        return check_base_url(value, "the throughput URL")
+    except ValueError:
+        from dds_healthcheck.proxies import redact_url
+
+        # The URL may be presigned: name it without its query string.
+        msg = f"{redact_url(value)!r} is not an http:// or https:// URL with a host name"
+        raise click.BadParameter(msg) from None
+
+
+def _project_option(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+    if value is None:
+        return None
+    if not value.strip() or len(value) > MAX_PROJECT_ID_CHARS or any(c.isspace() or c in "/?#" for c in value.strip()):
+        msg = f"{value!r} is not a DDS project ID (like 'ab-proj-2026')"
+        raise click.BadParameter(msg)
+    return value.strip()
 
 
 def _output_option(_ctx: click.Context, _param: click.Parameter, value: str | None) -> Path | None:
@@ -131,6 +154,9 @@ def _settings(host: HostFacts, options: dict[str, Any]) -> Settings:
         offline=options["offline"],
         timeout_s=options["timeout"],
         cache_dir=Path(cache_dir),
+        throughput_url=options["throughput_url"],
+        project=options["project"],
+        include_identity=options["include_identity"],
     )
 
 
@@ -198,6 +224,14 @@ def _print(stream: TextIO, text: str) -> None:
     metavar="URL",
     help="DDS base URL.  [default: from DDS_CLI_ENV, else https://delivery.scilifelab.se]",
 )
+@click.option("--project", callback=_project_option, metavar="ID", help="DDS project: check access, status and size.")
+@click.option(
+    "--throughput-url",
+    callback=_throughput_url_option,
+    metavar="URL",
+    help="Measure the download rate from this URL (10 s at most; never sent a token).",
+)
+@click.option("--include-identity", is_flag=True, help="Put your DDS user name and e-mail in the report.")
 @click.option(
     "--only",
     "only",
@@ -295,9 +329,26 @@ def _check(probes: list[Probe], settings: Settings, host: HostFacts, options: di
         environment=describe_environment(host, results),
         interrupted=interrupted,
     )
-    redactor = Redactor(host.home)
+    redactor = Redactor(host.home, _secrets(settings))
     _emit(report, redactor, options)
     return int(code)
+
+
+def _secrets(settings: Settings) -> list[str]:
+    """Strings no output may contain, whatever a probe or an error message says."""
+    from dds_healthcheck.token_file import read_token_bytes
+
+    secrets: list[str] = []
+    try:
+        token = read_token_bytes(settings.token_path).decode("ascii", errors="ignore").strip()
+    except OSError:
+        token = ""
+    if token:
+        secrets.append(token)
+        secrets.extend(part for part in token.split(".") if len(part) >= 8)  # noqa: PLR2004
+    if settings.throughput_url and "?" in settings.throughput_url:
+        secrets.append(settings.throughput_url.split("?", 1)[1])
+    return secrets
 
 
 def _stderr_is_tty() -> bool:

@@ -60,6 +60,12 @@ class Settings:
     offline: bool = False
     timeout_s: float = 15.0
     cache_dir: Path
+    #: A URL to download from for network.throughput (may be presigned: never shown whole).
+    throughput_url: str | None = None
+    #: DDS project id for the project probe.
+    project: str | None = None
+    #: Put the DDS user name and e-mail in the report (off by default).
+    include_identity: bool = False
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)

@@ -19,6 +19,24 @@ SETPRIV = shutil.which("setpriv")
 needs_root = pytest.mark.skipif(not IS_ROOT, reason="needs root (CI runs as root)")
 needs_setpriv = pytest.mark.skipif(not (IS_ROOT and SETPRIV), reason="needs root and setpriv to act as another user")
 NOBODY = 65534
+#: Probe ids are part of the contract, in report order.
+CONTRACT_IDS = [
+    "token.permissions",
+    "token.expiry",
+    "disk.space",
+    "cli.version",
+    "console.encoding",
+    "network.latency",
+    "network.proxy",
+    "network.tls",
+    "api.status",
+    "api.motd",
+    "clock.skew",
+    "netrc",
+    "network.throughput",
+    "account",
+    "project",
+]
 
 
 def b64url(data: bytes) -> str:

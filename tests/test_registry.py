@@ -9,8 +9,8 @@ from dds_healthcheck.model import Status
 from dds_healthcheck.probe import Probe
 from dds_healthcheck.registry import BrokenPlugin, UnknownProbeError, builtin_probes, load_plugins, select
 from dds_healthcheck.sections import SECTION_TITLES
+from tests.helpers import CONTRACT_IDS
 
-CONTRACT_IDS = ["token.permissions", "token.expiry", "disk.space", "cli.version", "console.encoding", "network.latency"]
 
 
 def test_builtin_probes_have_the_contract_ids_in_order() -> None:
@@ -34,7 +34,7 @@ def test_catalogue_covers_every_guide_section() -> None:
         ([], [], CONTRACT_IDS),
         (["token"], [], ["token.permissions", "token.expiry"]),
         (["network.latency"], [], ["network.latency"]),
-        ([], ["token", "network"], ["disk.space", "cli.version", "console.encoding"]),
+        ([], ["token", "network", "api", "account", "project", "clock", "netrc"], ["disk.space", "cli.version", "console.encoding"]),
         (["token"], ["token.expiry"], ["token.permissions"]),
     ],
 )

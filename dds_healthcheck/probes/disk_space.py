@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from dds_healthcheck.delivery import planned_size
 from dds_healthcheck.model import Finding, fail, ok, warn
 from dds_healthcheck.probe import Probe
 from dds_healthcheck.units import format_bytes
@@ -63,6 +64,7 @@ class DiskSpace(Probe):
     title = "Free disk space"
     sections = ("S.2",)
     timeout_s = 5.0
+    after = ("project",)
 
     def run(self, ctx: ProbeContext) -> Finding:
         import psutil
@@ -95,11 +97,11 @@ class DiskSpace(Probe):
                 **facts,
             )
         facts["writable"] = True
-        size = ctx.settings.size_bytes
+        size, source = planned_size(ctx)
         if size is None:
             return ok(f"{format_bytes(usage.free)} free at {where}; pass --size to compare with the delivery", **facts)
         extra = temporary_bytes(size)
-        facts.update(required_bytes=size, temporary_bytes=extra, recommended_bytes=size + extra)
+        facts.update(required_bytes=size, size_source=source, temporary_bytes=extra, recommended_bytes=size + extra)
         if usage.free < size:
             return fail(
                 f"{format_bytes(usage.free)} free at {where}, but the delivery is {format_bytes(size)}",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 from typing import TYPE_CHECKING, Any
 
+from dds_healthcheck.delivery import planned_size
 from dds_healthcheck.model import Finding, Status, fail, ok, warn
 from dds_healthcheck.probe import Probe
 from dds_healthcheck.token_file import (
@@ -38,7 +39,7 @@ class TokenExpiry(Probe):
     title = "Token lifetime"
     sections = ("H",)
     timeout_s = 5.0
-    after = ("network.throughput",)
+    after = ("network.throughput", "project")
 
     def run(self, ctx: ProbeContext) -> Finding:
         path = ctx.settings.token_path
@@ -136,12 +137,13 @@ def _judge_lifetime(ctx: ProbeContext, expires_at: datetime.datetime, shown: str
             sections=("H", "Q"),
             **facts,
         )
-    size = ctx.settings.size_bytes
+    size, size_source = planned_size(ctx)
     if size:
         rate, source = _rate(ctx)
         needed_s = size / rate
         facts.update(
             delivery_bytes=size,
+            size_source=size_source,
             rate_bytes_per_s=round(rate),
             rate_source=source,
             estimated_transfer_s=round(needed_s),
