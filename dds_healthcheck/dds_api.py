@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from dds_healthcheck import http
-from dds_healthcheck.model import Finding, fail
+from dds_healthcheck.model import Finding, Status, fail
 from dds_healthcheck.token_file import FileKind, TokenFormatError, inspect_token_file, parse_token, read_token_bytes
 
 if TYPE_CHECKING:
@@ -157,8 +157,20 @@ _REMEDIES = {
 }
 
 
+#: No answer in time: the health is unknown rather than known bad.
+UNKNOWN_KINDS = frozenset({"timeout", "too-slow"})
+
+
 def failure_finding(failure: http.HttpFailure, **data: Any) -> Finding:
-    """The finding for a request that got no usable answer."""
+    """The finding for a request that got no usable answer: error when it timed out, else fail."""
+    if failure.kind in UNKNOWN_KINDS:
+        return Finding(
+            status=Status.ERROR,
+            summary=failure.message,
+            remedy=_REMEDIES[failure.kind],
+            sections=("S.1",),
+            data={"failure": failure.kind, **data},
+        )
     return fail(
         failure.message,
         remedy=_REMEDIES.get(failure.kind, _REMEDIES["connection"]),

@@ -68,7 +68,8 @@ def _bypass_entry(host: str, port: int | None, no_proxy: str) -> str | None:
             continue
         host_with_port = f"{host}:{port}" if port else host
         bare = entry.lstrip(".")
-        if host == bare or host.endswith("." + bare) or host_with_port.endswith(entry):
+        # The host itself, or a subdomain of it: "a.example" covers "x.a.example", not "ba.example".
+        if bare in (host, host_with_port) or host.endswith("." + bare) or host_with_port.endswith("." + bare):
             return entry
     return None
 

@@ -8,6 +8,7 @@ import json
 import os
 import shutil
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -67,6 +68,7 @@ class LocalServer:
     def __init__(self) -> None:
         self.routes: dict[str, Handler] = {}
         self.requests: list[tuple[str, str, dict[str, str]]] = []
+        self.date_offset_s = 0.0
         server = self
 
         class _Handler(http.server.BaseHTTPRequestHandler):
@@ -94,6 +96,10 @@ class LocalServer:
 
             def log_message(self, *args: Any) -> None:
                 pass
+
+            def date_time_string(self, timestamp: float | None = None) -> str:
+                # The Date header, from a server clock that may be set off on purpose.
+                return super().date_time_string((timestamp or time.time()) + server.date_offset_s)
 
         self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
         self.httpd.daemon_threads = True

@@ -441,3 +441,68 @@ def test_installed_console_script_works(env: dict[str, str]) -> None:
         [str(script), "--offline", "--json"], capture_output=True, text=True, env=env, timeout=60, check=False
     )
     assert [c["id"] for c in _report(completed)["checks"]] == CONTRACT_IDS
+
+
+def test_full_run_against_a_fake_dds_is_token_safe(env: dict[str, str], home: Path, tmp_path: Path) -> None:
+    """Every API probe runs against the fake DDS; no rule is broken and no output holds the token."""
+    from tests.fake_dds import fake_dds
+
+    token_path = _write_token(home, datetime.timedelta(days=6))
+    token = token_path.read_text()
+    target = tmp_path / "report.json"
+    with fake_dds(token) as dds:
+        dds.motds = [{"MOTD ID": 1, "Message": "Hello", "Created": "2026-12-01 10:00"}]
+        run_env = {**env, "DDS_HEALTHCHECK_PYPI_URL": f"{dds.url}/pypi"}
+        args = ["--api-url", dds.url, "--project", "ab-proj-1", "--destination", str(tmp_path / "dl")]
+        completed = run_cli("--json", "-v", "--output", str(target), *args, env=run_env)
+        terminal = run_cli("-v", *args, env=run_env)
+        assert dds.violations() == []
+        assert set(dds.authorised_paths()) == {"/api/v1/user/info", "/api/v1/proj/list"}
+    document = _report(completed)
+    by_id = {c["id"]: c for c in document["checks"]}
+    for probe_id in ("api.status", "api.motd", "account", "project", "clock.skew", "network.proxy", "netrc"):
+        assert by_id[probe_id]["status"] == "ok", by_id[probe_id]
+    assert by_id["network.tls"]["status"] == "skip"
+    assert by_id["disk.space"]["data"]["required_bytes"] == 1_500_000_000_000
+    assert "project" in by_id["disk.space"]["data"]["size_source"]
+    assert by_id["token.expiry"]["data"]["delivery_bytes"] == 1_500_000_000_000
+    everything = f"{completed.stdout}\n{completed.stderr}\n{terminal.stdout}\n{terminal.stderr}\n{target.read_text()}"
+    pieces = {token[i : i + 16] for i in range(len(token) - 16)}
+    assert not [p for p in pieces if p in everything]
+
+
+def test_run_against_a_server_that_never_answers_ends_on_time(env: dict[str, str], home: Path) -> None:
+    import socket
+
+    _write_token(home, datetime.timedelta(days=6))
+    listener = socket.create_server(("127.0.0.1", 0))  # accepts (kernel backlog), never answers
+    port = listener.getsockname()[1]
+    started = time.monotonic()
+    try:
+        completed = run_cli(
+            "--json", "--timeout", "2", "--api-url", f"http://127.0.0.1:{port}", "--project", "p1",
+            env={**env, "DDS_HEALTHCHECK_PYPI_URL": f"http://127.0.0.1:{port}/pypi"},
+        )  # fmt: skip
+    finally:
+        listener.close()
+    elapsed = time.monotonic() - started
+    by_id = {c["id"]: c for c in _report(completed)["checks"]}
+    for probe_id in ("api.status", "api.motd", "account"):
+        assert by_id[probe_id]["status"] == "error", by_id[probe_id]
+    assert completed.returncode == 3
+    assert elapsed < 2 + 1, elapsed
+
+
+@pytest.mark.parametrize(
+    ("args", "words", "secret"),
+    [
+        (["--throughput-url", "ftp://s3.example/b?X-Amz-Signature=abcdef123"], "ftp://s3.example/b", "abcdef123"),
+        (["--project", "ab proj"], "ab proj", None),
+    ],
+)
+def test_issue_three_usage_errors(env: dict[str, str], args: list[str], words: str, secret: str | None) -> None:
+    completed = run_cli(*args, env=env)
+    assert completed.returncode == 2
+    assert words in completed.stderr
+    if secret:
+        assert secret not in completed.stderr

@@ -12,7 +12,6 @@ from dds_healthcheck.sections import SECTION_TITLES
 from tests.helpers import CONTRACT_IDS
 
 
-
 def test_builtin_probes_have_the_contract_ids_in_order() -> None:
     assert [p.id for p in builtin_probes()] == CONTRACT_IDS
 
@@ -34,7 +33,11 @@ def test_catalogue_covers_every_guide_section() -> None:
         ([], [], CONTRACT_IDS),
         (["token"], [], ["token.permissions", "token.expiry"]),
         (["network.latency"], [], ["network.latency"]),
-        ([], ["token", "network", "api", "account", "project", "clock", "netrc"], ["disk.space", "cli.version", "console.encoding"]),
+        (
+            [],
+            ["token", "network", "api", "account", "project", "clock", "netrc"],
+            ["disk.space", "cli.version", "console.encoding"],
+        ),
         (["token"], ["token.expiry"], ["token.permissions"]),
     ],
 )

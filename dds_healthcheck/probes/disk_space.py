@@ -101,22 +101,23 @@ class DiskSpace(Probe):
         if size is None:
             return ok(f"{format_bytes(usage.free)} free at {where}; pass --size to compare with the delivery", **facts)
         extra = temporary_bytes(size)
+        of = "" if source == "--size" else " (the project's stored size)"
         facts.update(required_bytes=size, size_source=source, temporary_bytes=extra, recommended_bytes=size + extra)
         if usage.free < size:
             return fail(
-                f"{format_bytes(usage.free)} free at {where}, but the delivery is {format_bytes(size)}",
+                f"{format_bytes(usage.free)} free at {where}, but the delivery is {format_bytes(size)}{of}",
                 remedy=f"Free {format_bytes(size - usage.free)} or more, or choose another --destination.",
                 **facts,
             )
         if usage.free < size + extra:
             return warn(
-                f"{format_bytes(usage.free)} free at {where}: enough for the {format_bytes(size)} of data, "
+                f"{format_bytes(usage.free)} free at {where}: enough for the {format_bytes(size)} of data{of}, "
                 f"not for dds's temporary encrypted copies (up to {format_bytes(extra)} more)",
                 remedy=f"Free {format_bytes(size + extra - usage.free)} more to be safe, or download "
                 "with fewer threads (--num-threads 1) so fewer copies exist at once.",
                 **facts,
             )
         return ok(
-            f"{format_bytes(usage.free)} free at {where}, room for {format_bytes(size)} and its temporary copies",
+            f"{format_bytes(usage.free)} free at {where}, room for {format_bytes(size)}{of} and its temporary copies",
             **facts,
         )
