@@ -132,3 +132,80 @@ def pypi_document(versions: dict[str, bool], info_version: str | None = None) ->
     """A PyPI JSON API answer: version -> yanked."""
     releases = {v: [{"filename": f"dds_cli-{v}-py3-none-any.whl", "yanked": yanked}] for v, yanked in versions.items()}
     return {"info": {"name": "dds-cli", "version": info_version or max(versions)}, "releases": releases}
+
+
+class ConnectProxy:
+    """A real HTTP CONNECT proxy on 127.0.0.1 that only tunnels to loopback, logging each CONNECT."""
+
+    def __init__(self) -> None:
+        import socket
+
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.connects: list[str] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.listener.getsockname()[1]}"
+
+    def _serve(self) -> None:
+        self.listener.settimeout(0.05)
+        while not self._stop.is_set():
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                continue
+            threading.Thread(target=self._tunnel, args=(client,), daemon=True).start()
+
+    def _tunnel(self, client: Any) -> None:
+        import socket
+
+        with client:
+            request = b""
+            while b"\r\n\r\n" not in request:
+                chunk = client.recv(4096)
+                if not chunk:
+                    return
+                request += chunk
+            line = request.split(b"\r\n", 1)[0].decode()
+            self.connects.append(line)
+            method, target, _ = line.split(" ", 2)
+            host, port = target.rsplit(":", 1)
+            if method != "CONNECT" or host not in ("127.0.0.1", "localhost"):
+                client.sendall(b"HTTP/1.1 403 Forbidden\r\n\r\n")
+                return
+            with socket.create_connection((host, int(port)), timeout=5) as upstream:
+                client.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
+                pump = threading.Thread(target=_relay, args=(upstream, client), daemon=True)
+                pump.start()
+                _relay(client, upstream)
+                pump.join(5)
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.listener.close()
+
+
+def _relay(source: Any, sink: Any) -> None:
+    try:
+        while chunk := source.recv(65536):
+            sink.sendall(chunk)
+    except OSError:
+        pass
+    finally:
+        try:
+            sink.shutdown(1)
+        except OSError:
+            pass
+
+
+@contextmanager
+def connect_proxy() -> Iterator[ConnectProxy]:
+    proxy = ConnectProxy()
+    proxy._thread.start()
+    try:
+        yield proxy
+    finally:
+        proxy.close()

@@ -376,11 +376,20 @@ def test_api_url_defaults_from_dds_cli_env(env: dict[str, str]) -> None:
     assert latency["data"]["port"] == 5000
 
 
-def test_offline_touches_no_network(env: dict[str, str], server: LocalServer) -> None:
-    """With --offline nothing is sent: not to PyPI, not to the DDS host."""
+def test_offline_touches_no_network(env: dict[str, str], home: Path, server: LocalServer) -> None:
+    """With --offline nothing is sent: not to PyPI, not to the DDS host, even with a token and a project."""
+    _write_token(home, datetime.timedelta(days=6))
     server.routes["/pypi/dds-cli/json"] = lambda request: request.send_json(pypi_document({"2.15.1": False}))
     completed = run_cli(
-        "--offline", "--json", "--api-url", server.url, env={**env, "DDS_HEALTHCHECK_PYPI_URL": f"{server.url}/pypi"}
+        "--offline",
+        "--json",
+        "--api-url",
+        server.url,
+        "--project",
+        "ab-proj-1",
+        "--throughput-url",
+        f"{server.url}/blob",
+        env={**env, "DDS_HEALTHCHECK_PYPI_URL": f"{server.url}/pypi"},
     )
     _report(completed)
     assert server.requests == []

@@ -401,3 +401,26 @@ def test_tls_through_a_proxy_that_wants_a_password(settings: Settings) -> None:
     assert rv.status is Status.FAIL
     assert "407" in rv.summary
     assert seen[0].startswith(b"CONNECT delivery.example.org:443 HTTP/1.1")
+
+
+@needs_openssl
+def test_everything_goes_through_the_proxy_dds_would_use(settings: Settings, certificates: dict[str, Any]) -> None:
+    """With HTTPS_PROXY set, status, TLS and latency all take the proxy's path, as dds does."""
+    from dds_healthcheck.probes import NetworkLatency
+    from tests.helpers import connect_proxy
+
+    with https_server(certificates["trusted"]) as server, connect_proxy() as proxy:
+        server.routes["/status"] = lambda request: request.send_json({"status": "ready"})
+        api = f"https://127.0.0.1:{server.port}"
+        env = {"HTTPS_PROXY": proxy.url, "REQUESTS_CA_BUNDLE": str(certificates["root"].cert)}
+        status = _check(ApiStatus(), settings, api, env=env)
+        tls = _check(NetworkTls(), settings, api, env=env)
+        latency = _check(NetworkLatency(), settings, api, env=env)
+        proxy_url = proxy.url
+    assert status.status is Status.OK
+    assert status.data["via_proxy"] == proxy_url
+    assert tls.status is Status.OK
+    assert tls.data["via_proxy"] == proxy_url
+    assert [c.rsplit(" ", 1)[0] for c in proxy.connects] == [f"CONNECT 127.0.0.1:{server.port}"] * 2
+    assert latency.data["via_proxy"] == proxy_url
+    assert "the proxy" in latency.summary

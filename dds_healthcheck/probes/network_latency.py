@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 from dds_healthcheck.model import Finding, fail, ok, warn
 from dds_healthcheck.probe import Probe
+from dds_healthcheck.proxies import redact_url, resolve_proxy
 
 if TYPE_CHECKING:
     from dds_healthcheck.context import ProbeContext
@@ -112,10 +113,10 @@ def classify(median_ms: float) -> str:
     return "far from Sweden"
 
 
-def endpoint(api_url: str) -> tuple[str, int]:
-    parts = urlsplit(api_url)
+def endpoint(url: str) -> tuple[str, int]:
+    parts = urlsplit(url)
     if not parts.hostname:
-        msg = f"no host name in the API URL {api_url!r}"
+        msg = f"no host name in the URL {redact_url(url)!r}"
         raise ValueError(msg)
     return parts.hostname, parts.port or (443 if parts.scheme == "https" else 80)
 
@@ -130,6 +131,17 @@ class NetworkLatency(Probe):
     def run(self, ctx: ProbeContext) -> Finding:
         host, port = endpoint(ctx.settings.api_url)
         facts: dict[str, Any] = {"host": host, "port": port, "method": METHOD, "samples_planned": SAMPLES}
+        proxy = resolve_proxy(ctx.settings.api_url, ctx.host.env)
+        if proxy.proxy_url:
+            # dds reaches the DDS through this proxy, and a direct connection may well be blocked:
+            # measure the hop that can be measured, and say so.
+            host, port = endpoint(proxy.proxy_url if "://" in proxy.proxy_url else "http://" + proxy.proxy_url)
+            facts.update(
+                host=host,
+                port=port,
+                via_proxy=proxy.shown,
+                method=METHOD + "; a proxy is in use, so this is the time to the proxy, not to the DDS",
+            )
         try:
             address, dns_ms = resolve(host, port, min(DNS_TIMEOUT_S, ctx.remaining_s()))
         except ResolveError as exc:
@@ -158,7 +170,7 @@ def _judge(host: str, port: int, samples: list[Sample], facts: dict[str, Any]) -
         failed=len(failures),
         failure_reasons=sorted(set(failures)),
     )
-    target = f"{host}:{port}"
+    target = f"the proxy {host}:{port}" if facts.get("via_proxy") else f"{host}:{port}"
     if not times:
         reasons = " / ".join(sorted(set(failures))) or "no time left for a sample"
         return fail(
