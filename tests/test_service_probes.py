@@ -424,3 +424,14 @@ def test_everything_goes_through_the_proxy_dds_would_use(settings: Settings, cer
     assert [c.rsplit(" ", 1)[0] for c in proxy.connects] == [f"CONNECT 127.0.0.1:{server.port}"] * 2
     assert latency.data["via_proxy"] == proxy_url
     assert "the proxy" in latency.summary
+
+
+def test_slow_answers_are_measured_and_too_slow_ones_are_unknown(settings: Settings, dds: FakeDDS) -> None:
+    dds.slow_s = 0.4
+    slow = _check(ApiStatus(), settings, dds.url)
+    assert slow.status is Status.OK
+    assert slow.data["elapsed_ms"] >= 400
+    dds.slow_s = 3.0
+    too_slow = _check(ApiStatus(), settings, dds.url, timeout_s=1.5)
+    assert too_slow.status is Status.ERROR
+    assert "did not answer within" in too_slow.summary
