@@ -1,6 +1,6 @@
 """``python -m dds_healthcheck``."""
 
-from dds_healthcheck.cli import main
+from dds_healthcheck.commands import main
 
 if __name__ == "__main__":
     main()

@@ -1,4 +1,4 @@
-"""The `dds-healthcheck` command: parse options, run the probes, render, exit.
+"""The `dds-healthcheck` group and its default action: parse options, run the probes, render, exit.
 
 Only click and the standard library are imported at module level, so that `--version`
 and `--help` stay fast; probes and renderers are imported once a run needs them.
@@ -7,8 +7,10 @@ and `--help` stay fast; probes and renderers are imported once a run needs them.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 from urllib.parse import urlsplit
@@ -23,6 +25,7 @@ if TYPE_CHECKING:
     from dds_healthcheck.host import HostFacts
     from dds_healthcheck.model import Report, Result
     from dds_healthcheck.probe import Probe
+    from dds_healthcheck.redact import Redactor
 
 PYPI_URL_VARIABLE = "DDS_HEALTHCHECK_PYPI_URL"
 CACHE_DIR_VARIABLE = "DDS_HEALTHCHECK_CACHE_DIR"
@@ -127,7 +130,7 @@ def _tolerant_streams() -> None:
                 reconfigure(errors="replace")
 
 
-def _settings(host: HostFacts, options: dict[str, Any]) -> Settings:
+def settings_from(host: HostFacts, options: dict[str, Any], **overrides: Any) -> Settings:
     from dds_healthcheck.context import DEFAULT_PYPI_URL, Settings, default_api_url
 
     pypi_url = host.env.get(PYPI_URL_VARIABLE) or DEFAULT_PYPI_URL
@@ -143,21 +146,23 @@ def _settings(host: HostFacts, options: dict[str, Any]) -> Settings:
         import platformdirs
 
         cache_dir = platformdirs.user_cache_dir("dds-healthcheck", appauthor=False)
-    return Settings(
-        token_path=Path(os.path.abspath(token_path)),
-        allow_group=options["allow_group"],
-        destination=Path(os.path.abspath(destination)),
-        size_bytes=options["size"],
-        bandwidth_bytes_per_s=options["bandwidth"],
-        api_url=options["api_url"] or default_api_url(host.env),
-        pypi_url=pypi_url,
-        offline=options["offline"],
-        timeout_s=options["timeout"],
-        cache_dir=Path(cache_dir),
-        throughput_url=options["throughput_url"],
-        project=options["project"],
-        include_identity=options["include_identity"],
-    )
+    values: dict[str, Any] = {
+        "token_path": Path(os.path.abspath(token_path)),
+        "allow_group": options["allow_group"],
+        "destination": Path(os.path.abspath(destination)),
+        "size_bytes": options["size"],
+        "bandwidth_bytes_per_s": options["bandwidth"],
+        "api_url": options["api_url"] or default_api_url(host.env),
+        "pypi_url": pypi_url,
+        "offline": options["offline"],
+        "timeout_s": options["timeout"],
+        "cache_dir": Path(cache_dir),
+        "throughput_url": options["throughput_url"],
+        "project": options["project"],
+        "include_identity": options["include_identity"],
+    }
+    values.update(overrides)
+    return Settings(**values)
 
 
 def _run(probes: list[Probe], settings: Settings, host: HostFacts, show_progress: bool) -> tuple[list[Result], bool]:
@@ -200,8 +205,38 @@ def _print(stream: TextIO, text: str) -> None:
     stream.flush()
 
 
-@click.command(
+def guarded(function: Callable[..., None]) -> Callable[..., None]:
+    """Turn anything unexpected into a one-line message and exit 3: never a traceback."""
+
+    @functools.wraps(function)
+    def wrapper(*args: Any, **kwargs: Any) -> None:
+        try:
+            function(*args, **kwargs)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except KeyboardInterrupt:  # Ctrl-C outside a run (start-up, rendering)
+            sys.exit(130)
+        except BrokenPipeError:  # `dds-healthcheck --json | head`: the reader left; say nothing
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())  # so the interpreter's final flush stays quiet
+            sys.exit(1)
+        except Exception as exc:  # noqa: BLE001 - a health check must never end in a traceback
+            click.echo(
+                f"dds-healthcheck: internal error: {type(exc).__name__}: {exc}\n"
+                "Please report this, with the command you ran, to the dds-healthcheck maintainers.",
+                err=True,
+            )
+            sys.exit(3)
+
+    return wrapper
+
+
+OPTIONS_KEY = "dds_healthcheck.options"
+
+
+@click.group(
     name="healthcheck",
+    invoke_without_command=True,
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON report (schema 1) on stdout, and nothing else.")
@@ -254,29 +289,28 @@ def _print(stream: TextIO, text: str) -> None:
 @click.option("--list", "list_only", is_flag=True, help="List the probes without running them.")
 @click.option("-v", "--verbose", is_flag=True, help="Show details and timings.")
 @click.version_option(__version__, "--version", prog_name="dds-healthcheck")
-def healthcheck(**options: Any) -> None:
+@click.pass_context
+@guarded
+def healthcheck(ctx: click.Context, **options: Any) -> None:
     """Check this machine before a large DDS delivery.
+
+    \b
+    Subcommands:
+      run -- dds data get|put ...   check what that command needs, then run it
+      explain [FILE|-]              map an error message or log onto the guide
+      report                        write a redacted support report
 
     Exit codes: 0 healthy, 1 a check failed (or warned, with --strict), 2 usage error,
     3 nothing failed but some check could not finish, 130 interrupted.
     """
-    try:
-        _healthcheck(options)
-    except (click.ClickException, click.exceptions.Exit, click.Abort):
-        raise
-    except KeyboardInterrupt:  # Ctrl-C outside the run itself (start-up, rendering)
-        sys.exit(130)
-    except BrokenPipeError:  # `dds-healthcheck --json | head`: the reader left; say nothing
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())  # so the interpreter's final flush stays quiet
-        sys.exit(1)
-    except Exception as exc:  # noqa: BLE001 - a health check must never end in a traceback
-        click.echo(
-            f"dds-healthcheck: internal error: {type(exc).__name__}: {exc}\n"
-            "Please report this, with the command you ran, to the dds-healthcheck maintainers.",
-            err=True,
-        )
-        sys.exit(3)
+    # Inside `dds` (as its plugin) the host's own --token-path is in its context object.
+    host_object = ctx.obj if isinstance(ctx.obj, dict) else {}
+    if options["token_path"] is None and host_object.get("TOKEN_PATH"):
+        options["token_path"] = str(host_object["TOKEN_PATH"])
+    if ctx.invoked_subcommand is not None:
+        ctx.meta[OPTIONS_KEY] = options
+        return
+    _healthcheck(options)
 
 
 def _healthcheck(options: dict[str, Any]) -> None:
@@ -293,7 +327,7 @@ def _healthcheck(options: dict[str, Any]) -> None:
     if options["list_only"]:
         _list(chosen, as_json=options["as_json"])
         return
-    settings = _settings(host, options)
+    settings = settings_from(host, options)
     code = _check(chosen, settings, host, options)
     sys.exit(code)
 
@@ -309,19 +343,19 @@ def _list(probes: list[Probe], *, as_json: bool) -> None:
     render_probe_list(probes, make_console(sys.stdout, os.environ))
 
 
-def _check(probes: list[Probe], settings: Settings, host: HostFacts, options: dict[str, Any]) -> int:
+def build_report(probes: list[Probe], settings: Settings, host: HostFacts, *, strict: bool) -> Report:
+    """Run the probes and wrap their results with the run's facts."""
     import datetime
     import time
 
     from dds_healthcheck.environment import describe_environment
     from dds_healthcheck.model import ExitCode, Report, exit_code_for
-    from dds_healthcheck.redact import Redactor
 
     started_at = datetime.datetime.now(datetime.timezone.utc)
     began = time.monotonic()
     results, interrupted = _run(probes, settings, host, show_progress=_stderr_is_tty())
-    code = ExitCode.INTERRUPTED if interrupted else exit_code_for(results, strict=options["strict"])
-    report = Report(
+    code = ExitCode.INTERRUPTED if interrupted else exit_code_for(results, strict=strict)
+    return Report(
         results=tuple(results),
         started_at=started_at.isoformat(),
         duration_s=time.monotonic() - began,
@@ -329,12 +363,21 @@ def _check(probes: list[Probe], settings: Settings, host: HostFacts, options: di
         environment=describe_environment(host, results),
         interrupted=interrupted,
     )
-    redactor = Redactor(host.home, _secrets(settings))
-    _emit(report, redactor, options)
-    return int(code)
 
 
-def _secrets(settings: Settings) -> list[str]:
+def redactor_for(settings: Settings, host: HostFacts) -> Redactor:
+    from dds_healthcheck.redact import Redactor
+
+    return Redactor(host.home, secrets(settings))
+
+
+def _check(probes: list[Probe], settings: Settings, host: HostFacts, options: dict[str, Any]) -> int:
+    report = build_report(probes, settings, host, strict=options["strict"])
+    _emit(report, redactor_for(settings, host), options)
+    return int(report.exit_code)
+
+
+def secrets(settings: Settings) -> list[str]:
     """Strings no output may contain, whatever a probe or an error message says."""
     from dds_healthcheck.token_file import read_token_bytes
 
@@ -358,7 +401,7 @@ def _stderr_is_tty() -> bool:
         return False
 
 
-def _emit(report: Report, redactor: Any, options: dict[str, Any]) -> None:
+def _emit(report: Report, redactor: Redactor, options: dict[str, Any]) -> None:
     from dds_healthcheck.render.json_report import dumps, report_to_dict
 
     document = dumps(report_to_dict(report, redactor)) if options["as_json"] or options["output"] else ""
@@ -373,8 +416,3 @@ def _emit(report: Report, redactor: Any, options: dict[str, Any]) -> None:
             write_private_file(options["output"], document)
         except OSError as exc:
             click.echo(f"dds-healthcheck: could not write {options['output']}: {exc.strerror or exc}", err=True)
-
-
-def main() -> None:
-    """Console-script entry point."""
-    healthcheck(prog_name="dds-healthcheck")

@@ -66,6 +66,16 @@ class Settings:
     project: str | None = None
     #: Put the DDS user name and e-mail in the report (off by default).
     include_identity: bool = False
+    #: The folder dds runs in: staging folders appear here by default.
+    working_dir: Path = dataclasses.field(default_factory=Path.cwd)
+    #: `dds data put --mount-dir`: where upload staging copies are written instead.
+    mount_dir: Path | None = None
+    #: "get" or "put" when the check runs as a preflight for that command.
+    direction: str | None = None
+    #: `--num-threads` of the dds command (dds's default is 4).
+    num_threads: int = 4
+    #: Size of the largest file in an upload, when known (sizes the staging copies).
+    largest_file_bytes: int | None = None
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)

@@ -17,7 +17,8 @@ PROJECT_SIZE_SOURCE = (
 def planned_size(ctx: ProbeContext) -> tuple[int | None, str | None]:
     """(bytes, source): --size if given, else the project's stored size from the project probe."""
     if ctx.settings.size_bytes is not None:
-        return ctx.settings.size_bytes, "--size"
+        source = "the upload's files" if ctx.settings.direction == "put" else "--size"
+        return ctx.settings.size_bytes, source
     project = ctx.upstream.get("project")
     if project is not None and project.status in (Status.OK, Status.WARN):
         size = project.data.get("size_bytes")

@@ -37,6 +37,7 @@ CONTRACT_IDS = [
     "network.throughput",
     "account",
     "project",
+    "deliveries.failed",
 ]
 
 

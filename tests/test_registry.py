@@ -35,7 +35,7 @@ def test_catalogue_covers_every_guide_section() -> None:
         (["network.latency"], [], ["network.latency"]),
         (
             [],
-            ["token", "network", "api", "account", "project", "clock", "netrc"],
+            ["token", "network", "api", "account", "project", "clock", "netrc", "deliveries"],
             ["disk.space", "cli.version", "console.encoding"],
         ),
         (["token"], ["token.expiry"], ["token.permissions"]),

@@ -8,6 +8,7 @@ from dds_healthcheck.probes.api_status import ApiStatus
 from dds_healthcheck.probes.cli_version import CliVersion
 from dds_healthcheck.probes.clock_skew import ClockSkew
 from dds_healthcheck.probes.console_encoding import ConsoleEncoding
+from dds_healthcheck.probes.deliveries_failed import DeliveriesFailed
 from dds_healthcheck.probes.disk_space import DiskSpace
 from dds_healthcheck.probes.netrc_entry import NetrcEntry
 from dds_healthcheck.probes.network_latency import NetworkLatency
@@ -34,6 +35,7 @@ BUILTIN_PROBES = (
     NetworkThroughput,
     Account,
     Project,
+    DeliveriesFailed,
 )
 
 __all__ = [
@@ -44,6 +46,7 @@ __all__ = [
     "CliVersion",
     "ClockSkew",
     "ConsoleEncoding",
+    "DeliveriesFailed",
     "DiskSpace",
     "NetrcEntry",
     "NetworkLatency",

@@ -100,8 +100,10 @@ class DiskSpace(Probe):
         size, source = planned_size(ctx)
         if size is None:
             return ok(f"{format_bytes(usage.free)} free at {where}; pass --size to compare with the delivery", **facts)
-        extra = temporary_bytes(size)
-        of = "" if source == "--size" else " (the project's stored size)"
+        if ctx.settings.direction == "put":
+            return _staging_space(ctx, size, usage.free, where, facts)
+        extra = temporary_bytes(size, threads=ctx.settings.num_threads)
+        of = "" if source in ("--size", None) else " (the project's stored size)"
         facts.update(required_bytes=size, size_source=source, temporary_bytes=extra, recommended_bytes=size + extra)
         if usage.free < size:
             return fail(
@@ -121,3 +123,20 @@ class DiskSpace(Probe):
             f"{format_bytes(usage.free)} free at {where}, room for {format_bytes(size)}{of} and its temporary copies",
             **facts,
         )
+
+
+def _staging_space(ctx: ProbeContext, size: int, free: int, where: str, facts: dict[str, Any]) -> Finding:
+    """Uploads: dds writes compressed, encrypted copies of the files in flight next to it."""
+    staging = temporary_bytes(size, largest_file=ctx.settings.largest_file_bytes, threads=ctx.settings.num_threads)
+    facts.update(upload_bytes=size, staging_bytes=staging, num_threads=ctx.settings.num_threads)
+    if free < staging:
+        return fail(
+            f"{format_bytes(free)} free at {where}, but dds's staging copies of the files in flight can take "
+            f"{format_bytes(staging)}",
+            remedy="Free space where dds runs, point --mount-dir at a larger disk, or upload with fewer "
+            "threads (--num-threads).",
+            **facts,
+        )
+    return ok(
+        f"{format_bytes(free)} free at {where}, room for up to {format_bytes(staging)} of staging copies", **facts
+    )
