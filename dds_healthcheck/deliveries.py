@@ -91,6 +91,7 @@ def iter_members(handle: IO[str]) -> Iterator[tuple[str, Any]]:  # noqa: PLR0915
     if skip_space() == "}":
         return
     while True:
+        skip_space()
         key = value()
         if not isinstance(key, str):
             msg = "a key of the object is not a string"

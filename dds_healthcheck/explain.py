@@ -117,13 +117,20 @@ def _compile(entry: Known) -> str:
     parts = []
     for phrase in entry.phrases:
         body = phrase if entry.regex else re.escape(phrase)
-        # Folded whitespace: a wrapped line break becomes one space.
-        parts.append(body.replace(r"\ ", " ").replace(" ", r"\s+"))
+        parts.append(body.replace(r"\ ", " "))  # the text is folded to single spaces before matching
     return "|".join(parts)
+
+
+def _anchor(phrase: str) -> str:
+    """The phrase's longest plain word: a line without any anchor cannot hold a known message."""
+    words = re.findall(r"(?<!\\)[A-Za-z]{3,}|[^\x00-\x7f]", phrase)
+    return max(words, key=len) if words else phrase
 
 
 #: One alternation, so that each window of text is scanned once whatever the number of messages.
 _SCANNER = re.compile("|".join(f"(?P<k{i}>{_compile(e)})" for i, e in enumerate(KNOWN)))
+#: Cheap substring tests first; the scanner runs only on windows holding one of these.
+_ANCHORS = tuple(sorted({_anchor(phrase) for entry in KNOWN for phrase in entry.phrases}, key=len, reverse=True))
 _RICH_PATH_COLUMN = re.compile(r"\s{2,}[\w.\-]+\.py:\d+\s*$")
 _TOKEN_LIKE = re.compile(r"[A-Za-z0-9_-]{20,}(?:\.[A-Za-z0-9_-]{10,}){2,}")
 _WHITESPACE = re.compile(r"\s+")
@@ -153,10 +160,15 @@ def scan_lines(lines: Iterable[str]) -> tuple[list[Recognised], int]:
     found: dict[str, list[object]] = {}
     counts: collections.Counter[str] = collections.Counter()
     window: collections.deque[str] = collections.deque(maxlen=WINDOW_LINES - 1)
+    anchored: collections.deque[bool] = collections.deque(maxlen=WINDOW_LINES)
     number = 0
     for number, raw in enumerate(lines, start=1):
         current = _normalise(raw)
         if not current:
+            continue
+        anchored.append(any(anchor in current for anchor in _ANCHORS))
+        if not any(anchored):  # most lines of a log: nothing to look for here
+            window.append(current)
             continue
         before = " ".join(window)
         text = f"{before} {current}" if before else current
@@ -216,11 +228,22 @@ def explain_stream(stream: IO[bytes], source: str) -> Explanation:
     """Explain a byte stream (a file or stdin); never raises for odd content."""
     import io
 
-    buffered: Any = stream if hasattr(stream, "peek") else io.BufferedReader(stream)  # type: ignore[arg-type,type-var,unused-ignore]
+    wrapped = not hasattr(stream, "peek")
+    buffered: Any = io.BufferedReader(stream) if wrapped else stream  # type: ignore[arg-type,type-var,unused-ignore]
+    text = io.TextIOWrapper(buffered, encoding="utf-8", errors="replace", newline=None)
+    try:
+        return _explain_text(text, buffered, source)
+    finally:
+        # The caller owns the stream: take our wrappers off without closing it.
+        text.detach()
+        if wrapped:
+            buffered.detach()
+
+
+def _explain_text(text: IO[str], buffered: Any, source: str) -> Explanation:
     head = buffered.peek(BINARY_SNIFF_BYTES)[:BINARY_SNIFF_BYTES]
     if b"\0" in head:
         return Explanation(source=source, lines_read=0, binary=True, recognised=())
-    text = io.TextIOWrapper(buffered, encoding="utf-8", errors="replace", newline=None)
     if looks_like_failed_delivery(source, head):
         summary = summarize_failed_delivery(text)
         recognised, _ = scan_lines(summary.messages)

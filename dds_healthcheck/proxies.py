@@ -1,8 +1,9 @@
 """Which proxy and CA bundle `requests` (and so `dds`) would use, computed from an environment.
 
-This follows requests' own rules (``get_environ_proxies``, ``select_proxy``,
-``should_bypass_proxies`` and ``merge_environment_settings``) as pure functions of the
-environment passed in, so that probes and tests do not depend on ``os.environ``.
+This follows the rules of requests 2.33, the version dds-cli 2.15.1 pins
+(``get_environ_proxies``, ``select_proxy``, ``should_bypass_proxies`` and
+``merge_environment_settings``), as pure functions of the environment passed in, so that
+probes and tests do not depend on ``os.environ``.
 """
 
 from __future__ import annotations
@@ -67,9 +68,9 @@ def _bypass_entry(host: str, port: int | None, no_proxy: str) -> str | None:
                 return entry
             continue
         host_with_port = f"{host}:{port}" if port else host
-        bare = entry.lstrip(".")
-        # The host itself, or a subdomain of it: "a.example" covers "x.a.example", not "ba.example".
-        if bare in (host, host_with_port) or host.endswith("." + bare) or host_with_port.endswith("." + bare):
+        # requests 2.33 (which dds-cli 2.15.1 pins) matches by plain suffix: "a.example" also
+        # covers "ba.example". Newer requests versions match whole labels only.
+        if host.endswith(entry) or host_with_port.endswith(entry):
             return entry
     return None
 
