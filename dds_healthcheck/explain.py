@@ -146,13 +146,19 @@ class Recognised:
     excerpt: str
 
 
-def clean_excerpt(line: str) -> str:
-    text = strip_url_queries(_TOKEN_LIKE.sub("[token redacted]", line.strip()))
+def clean_excerpt(text: str) -> str:
+    text = text.strip()
     return text if len(text) <= MAX_EXCERPT_CHARS else text[: MAX_EXCERPT_CHARS - 3] + "..."
 
 
 def _normalise(line: str) -> str:
-    return _WHITESPACE.sub(" ", _RICH_PATH_COLUMN.sub("", line.rstrip("\r\n"))).strip()
+    """One line folded to single spaces, without rich's path column, tokens or URL signatures.
+
+    Secrets go here, before lines are joined and cut into excerpts: a cut could leave a
+    piece of a token too short to be recognised as one.
+    """
+    folded = _WHITESPACE.sub(" ", _RICH_PATH_COLUMN.sub("", line.rstrip("\r\n"))).strip()
+    return strip_url_queries(_TOKEN_LIKE.sub("[token redacted]", folded))
 
 
 def scan_lines(lines: Iterable[str]) -> tuple[list[Recognised], int]:
