@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import subprocess
 import sys
@@ -87,8 +88,16 @@ def test_sizing_an_upload_tree(tmp_path: Path) -> None:
 # -- end to end, with a stand-in `dds` on PATH --------------------------------------------
 
 
+@dataclasses.dataclass
+class World:
+    env: dict[str, str]
+    record: Path
+    work: Path
+    home: Path
+
+
 @pytest.fixture
-def world(tmp_path: Path) -> dict[str, object]:
+def world(tmp_path: Path) -> World:
     """HOME with a fresh token, and a `dds` on PATH that records how it was called."""
     home = tmp_path / "home"
     home.mkdir()
@@ -118,10 +127,10 @@ def world(tmp_path: Path) -> dict[str, object]:
         "DDS_HEALTHCHECK_CACHE_DIR": str(tmp_path / "cache"),
         "LANG": "C.UTF-8",
     }
-    return {"env": env, "record": record, "work": work, "home": home}
+    return World(env=env, record=record, work=work, home=home)
 
 
-def _run(world: dict[str, object], *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+def _run(world: World, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "dds_healthcheck", "--offline", *args],
         input=stdin,
@@ -129,51 +138,51 @@ def _run(world: dict[str, object], *args: str, stdin: str = "") -> subprocess.Co
         text=True,
         timeout=60,
         check=False,
-        env=world["env"],  # type: ignore[arg-type]
-        cwd=world["work"],  # type: ignore[arg-type]
+        env=world.env,
+        cwd=world.work,
     )
 
 
-def test_get_without_data_selection_stops_before_running_dds(world: dict[str, object]) -> None:
+def test_get_without_data_selection_stops_before_running_dds(world: World) -> None:
     completed = _run(world, "run", "--", "dds", "data", "get", "-p", "p1")
     assert completed.returncode == 1
     assert "section T" in completed.stderr
     assert "dds was not run" in completed.stderr
-    assert not Path(str(world["record"])).exists()
+    assert not world.record.exists()
 
 
-def test_healthy_get_runs_dds_with_the_same_streams_and_passes_its_exit_code(world: dict[str, object]) -> None:
+def test_healthy_get_runs_dds_with_the_same_streams_and_passes_its_exit_code(world: World) -> None:
     completed = _run(world, "run", "--", "dds", "data", "get", "-p", "p1", "-a", stdin="typed answer\n")
     assert completed.returncode == 7
     assert completed.stdout == "dds stdout line\n"  # stdout belongs to dds alone
-    recorded = json.loads(Path(str(world["record"])).read_text())
+    recorded = json.loads(world.record.read_text())
     assert recorded == {"argv": ["data", "get", "-p", "p1", "-a"], "stdin": "typed answer\n"}
     assert "checks passed; running dds" in completed.stderr
 
 
-def test_existing_destination_is_caught(world: dict[str, object]) -> None:
-    (Path(str(world["work"])) / "out").mkdir()
+def test_existing_destination_is_caught(world: World) -> None:
+    (world.work / "out").mkdir()
     completed = _run(world, "run", "--", "dds", "data", "get", "-p", "p1", "-a", "-d", "out")
     assert completed.returncode == 1
     assert "already exists" in completed.stderr
 
 
-def test_dry_run_reports_and_never_runs_dds(world: dict[str, object]) -> None:
+def test_dry_run_reports_and_never_runs_dds(world: World) -> None:
     completed = _run(world, "--json", "run", "--dry-run", "--", "dds", "data", "get", "-p", "p1", "-a")
     assert completed.returncode == 0
     document = json.loads(completed.stdout)
     assert document["checks"][0]["id"] == "dds.command"
-    assert not Path(str(world["record"])).exists()
+    assert not world.record.exists()
 
 
-def test_force_runs_dds_despite_a_failure(world: dict[str, object]) -> None:
+def test_force_runs_dds_despite_a_failure(world: World) -> None:
     completed = _run(world, "run", "--force", "--", "dds", "data", "get", "-p", "p1")
     assert completed.returncode == 7
-    assert Path(str(world["record"])).exists()
+    assert world.record.exists()
 
 
-def test_put_sizes_the_sources_and_checks_staging_space(world: dict[str, object]) -> None:
-    work = Path(str(world["work"]))
+def test_put_sizes_the_sources_and_checks_staging_space(world: World) -> None:
+    work = world.work
     (work / "reads").mkdir()
     for i in range(50):
         (work / "reads" / f"s{i}.fq").write_bytes(b"x" * 1000 * (i + 1))
@@ -187,13 +196,13 @@ def test_put_sizes_the_sources_and_checks_staging_space(world: dict[str, object]
     assert checks["token.expiry"]["data"]["delivery_bytes"] == 1000 * 50 * 51 // 2
 
 
-def test_put_with_no_existing_source_stops(world: dict[str, object]) -> None:
+def test_put_with_no_existing_source_stops(world: World) -> None:
     completed = _run(world, "run", "--", "dds", "data", "put", "-p", "p1", "-s", "nowhere")
     assert completed.returncode == 1
     assert "none of the sources exist" in completed.stderr
 
 
-def test_token_path_of_the_dds_command_is_the_one_checked(world: dict[str, object]) -> None:
+def test_token_path_of_the_dds_command_is_the_one_checked(world: World) -> None:
     completed = _run(
         world, "--json", "run", "--dry-run", "--", "dds", "-tp", "other-token", "data", "get", "-p", "p1", "-a"
     )
@@ -210,14 +219,14 @@ def test_token_path_of_the_dds_command_is_the_one_checked(world: dict[str, objec
         (["--json", "run", "--", "dds", "data", "get", "-a"], "--dry-run"),
     ],
 )
-def test_run_usage_errors(world: dict[str, object], args: list[str], words: str) -> None:
+def test_run_usage_errors(world: World, args: list[str], words: str) -> None:
     completed = _run(world, *args)
     assert completed.returncode == 2
     assert words in completed.stderr
     assert "Traceback" not in completed.stderr
 
 
-def test_missing_dds_program_is_reported(world: dict[str, object]) -> None:
+def test_missing_dds_program_is_reported(world: World) -> None:
     completed = _run(world, "run", "--", "no-such-dds", "data", "get", "-p", "p1", "-a")
     assert completed.returncode == 127
     assert "no such program" in completed.stderr

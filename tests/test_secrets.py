@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import json
 import subprocess
@@ -17,8 +18,17 @@ SIGNATURE = "9f1c2b3a4d5e6f708192a3b4c5d6e7f80912a3b4c5d6e7f8091a2b3c4d5e6f70"
 PRESIGNED = f"https://s3.sto4.example/ab-proj-1/reads/s.fq.ccp?X-Amz-Credential=AKIAEXAMPLE%2F20261203&X-Amz-Signature={SIGNATURE}"
 
 
+@dataclasses.dataclass
+class Planted:
+    env: dict[str, str]
+    work: Path
+    token: str
+    staging: Path
+    tmp: Path
+
+
 @pytest.fixture
-def planted(tmp_path: Path) -> dict[str, object]:
+def planted(tmp_path: Path) -> Planted:
     home = tmp_path / "home" / "rita"
     home.mkdir(parents=True)
     expires = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(hours=2)
@@ -48,10 +58,10 @@ def planted(tmp_path: Path) -> dict[str, object]:
         "HTTPS_PROXY": "http://proxyuser:proxypass123@127.0.0.1:9",
         "LANG": "C.UTF-8",
     }
-    return {"env": env, "work": work, "token": token, "staging": staging, "tmp": tmp_path}
+    return Planted(env=env, work=work, token=token, staging=staging, tmp=tmp_path)
 
 
-def _cli(planted: dict[str, object], *args: str, stdin: str = "") -> list[str]:
+def _cli(planted: Planted, *args: str, stdin: str = "") -> list[str]:
     completed = subprocess.run(
         [sys.executable, "-m", "dds_healthcheck", *args],
         input=stdin,
@@ -59,8 +69,8 @@ def _cli(planted: dict[str, object], *args: str, stdin: str = "") -> list[str]:
         text=True,
         timeout=90,
         check=False,
-        env=planted["env"],  # type: ignore[arg-type]
-        cwd=planted["work"],  # type: ignore[arg-type]
+        env=planted.env,
+        cwd=planted.work,
     )
     assert "Traceback" not in completed.stderr, completed.stderr
     return [completed.stdout, completed.stderr]
@@ -70,9 +80,9 @@ def _pieces(secret: str) -> set[str]:
     return {secret[i : i + 16] for i in range(len(secret) - 15)}
 
 
-def test_no_command_prints_or_writes_the_token_or_a_url_signature(planted: dict[str, object]) -> None:
-    tmp = Path(str(planted["tmp"]))
-    staging = Path(str(planted["staging"]))
+def test_no_command_prints_or_writes_the_token_or_a_url_signature(planted: Planted) -> None:
+    tmp = planted.tmp
+    staging = planted.staging
     with local_server() as server:
         server.routes["/blob"] = lambda request: request.send_body(b"\0" * 100_000)
         blob = f"{server.url}/blob?X-Amz-Signature={SIGNATURE}"
@@ -84,27 +94,25 @@ def test_no_command_prints_or_writes_the_token_or_a_url_signature(planted: dict[
         outputs += _cli(planted, "--offline", "run", "--dry-run", "--", "dds", "data", "get", "-p", "ab-proj-1", "-a")
         outputs += _cli(planted, "explain", str(staging / "logs" / "dds_failed_delivery.json"))
         outputs += _cli(planted, "explain", "--json", str(next((staging / "logs").glob("*.log"))))
-        outputs += _cli(
-            planted, "explain", stdin=f"Authorization: Bearer {planted['token']}\nUnrecoverable key error\n"
-        )
+        outputs += _cli(planted, "explain", stdin=f"Authorization: Bearer {planted.token}\nUnrecoverable key error\n")
         outputs += _cli(planted, "--offline", "report", "--to", str(tmp / "report.json"))
         outputs += _cli(planted, "--offline", "--list")
     outputs += [(tmp / "out.json").read_text(), (tmp / "report.json").read_text()]
     everything = "\n".join(outputs)
-    leaked = [p for p in _pieces(str(planted["token"])) | _pieces(SIGNATURE) if p in everything]
+    leaked = [p for p in _pieces(planted.token) | _pieces(SIGNATURE) if p in everything]
     assert leaked == []
     assert "proxypass123" not in everything
     assert "AKIAEXAMPLE" not in everything
 
 
-def test_report_removes_identity_unless_asked_to_keep_it(planted: dict[str, object]) -> None:
-    tmp = Path(str(planted["tmp"]))
+def test_report_removes_identity_unless_asked_to_keep_it(planted: Planted) -> None:
+    tmp = planted.tmp
     lines = _cli(planted, "--offline", "report", "--to", str(tmp / "report.json"))
     report = (tmp / "report.json").read_text()
     assert (tmp / "report.json").stat().st_mode & 0o777 == 0o600
     assert "rita@uni.example" not in report
     assert "130.238.7.10" not in report
-    assert str(planted["env"]["HOME"]) not in report  # type: ignore[index]
+    assert planted.env["HOME"] not in report
     assert "1 e-mail addresses" in lines[0]
     assert "IP addresses" in lines[0]
     assert json.loads(report)["redacted"]["e-mail addresses"] == 1
@@ -113,8 +121,8 @@ def test_report_removes_identity_unless_asked_to_keep_it(planted: dict[str, obje
     assert "rita@uni.example" in kept.read_text()
 
 
-def test_report_explains_the_newest_logs(planted: dict[str, object]) -> None:
-    tmp = Path(str(planted["tmp"]))
+def test_report_explains_the_newest_logs(planted: Planted) -> None:
+    tmp = planted.tmp
     _cli(planted, "--offline", "report", "--to", str(tmp / "report.json"))
     document = json.loads((tmp / "report.json").read_text())
     keys = {item["key"] for log in document["logs"] for item in log["recognised"]}
@@ -123,14 +131,14 @@ def test_report_explains_the_newest_logs(planted: dict[str, object]) -> None:
     assert checks["deliveries.failed"]["status"] == "fail"
 
 
-def test_report_needs_an_existing_folder(planted: dict[str, object]) -> None:
+def test_report_needs_an_existing_folder(planted: Planted) -> None:
     completed = subprocess.run(
         [sys.executable, "-m", "dds_healthcheck", "--offline", "report", "--to", "/no/such/folder/r.json"],
         capture_output=True,
         text=True,
         timeout=60,
         check=False,
-        env=planted["env"],  # type: ignore[arg-type]
+        env=planted.env,
     )
     assert completed.returncode == 2
     assert "/no/such/folder" in completed.stderr
