@@ -230,3 +230,16 @@ def test_missing_dds_program_is_reported(world: World) -> None:
     completed = _run(world, "run", "--", "no-such-dds", "data", "get", "-p", "p1", "-a")
     assert completed.returncode == 127
     assert "no such program" in completed.stderr
+
+
+def test_source_path_file_forms(world: World) -> None:
+    (world.work / "reads").mkdir()
+    (world.work / "reads" / "a.fq").write_bytes(b"x" * 300)
+    (world.work / "list.txt").write_text("reads\n\n")
+    for flag in ("-spf", "--source-path-file"):
+        completed = _run(world, "--json", "run", "--dry-run", "--", "dds", "data", "put", "-p", "p1", flag, "list.txt")
+        checks = {c["id"]: c for c in json.loads(completed.stdout)["checks"]}
+        assert checks["dds.command"]["data"]["upload_bytes"] == 300
+    missing = _run(world, "run", "--", "dds", "data", "get", "-p", "p1", "--source-path-file=nope.txt")
+    assert missing.returncode == 1
+    assert "does not exist" in missing.stderr
