@@ -343,13 +343,20 @@ def _list(probes: list[Probe], *, as_json: bool) -> None:
     render_probe_list(probes, make_console(sys.stdout, os.environ))
 
 
-def build_report(probes: list[Probe], settings: Settings, host: HostFacts, *, strict: bool) -> Report:
+def build_report(
+    probes: list[Probe], settings: Settings, host: HostFacts, *, strict: bool, terminal: bool = True
+) -> Report:
     """Run the probes and wrap their results with the run's facts."""
     import datetime
     import time
 
     from dds_healthcheck.environment import describe_environment
     from dds_healthcheck.model import ExitCode, Report, exit_code_for
+    from dds_healthcheck.redact import Redactor  # noqa: F401 - imported before the probe threads start
+    from dds_healthcheck.render import json_report  # noqa: F401 - same: a stuck probe may hold an import lock
+
+    if terminal:
+        from dds_healthcheck.render import terminal as _  # noqa: F401
 
     started_at = datetime.datetime.now(datetime.timezone.utc)
     began = time.monotonic()
@@ -372,7 +379,7 @@ def redactor_for(settings: Settings, host: HostFacts) -> Redactor:
 
 
 def _check(probes: list[Probe], settings: Settings, host: HostFacts, options: dict[str, Any]) -> int:
-    report = build_report(probes, settings, host, strict=options["strict"])
+    report = build_report(probes, settings, host, strict=options["strict"], terminal=not options["as_json"])
     _emit(report, redactor_for(settings, host), options)
     return int(report.exit_code)
 

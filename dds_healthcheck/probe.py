@@ -32,6 +32,11 @@ class Probe:
     timeout_s: float = 10.0
     #: Ids of probes whose results this one reads from ``ctx.upstream``.
     after: tuple[str, ...] = ()
+    #: Modules the probe imports lazily. The runner imports them in the main thread before
+    #: any probe starts: concurrent first imports in threads can deadlock on import locks.
+    imports: tuple[str, ...] = ()
+    #: Like ``imports``, for modules needed only when the network may be used (not with --offline).
+    network_imports: tuple[str, ...] = ()
 
     def run(self, ctx: ProbeContext) -> Finding:
         raise NotImplementedError

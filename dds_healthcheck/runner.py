@@ -6,7 +6,9 @@ reported as timed out and abandoned: the process still exits on time.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import importlib
 import threading
 from collections.abc import Callable, Sequence
 
@@ -81,6 +83,7 @@ class Runner:
         for probe in self._probes:
             probe_deadline = min(run_deadline, start + float(probe.timeout_s))
             self._slots[probe.id] = _Slot(probe=probe, deadline=probe_deadline, started=start)
+        self._import_first()
         for slot in self._slots.values():
             thread = threading.Thread(target=self._run_one, args=(slot,), name=f"probe:{slot.probe.id}", daemon=True)
             thread.start()
@@ -90,6 +93,18 @@ class Runner:
             self._close_pending("interrupted before it finished (Ctrl-C)")
             raise Interrupted(self._ordered()) from None
         return self._ordered()
+
+    def _import_first(self) -> None:
+        """Import, in this thread, what the probes that will run import lazily."""
+        wanted: dict[str, None] = {}
+        for probe in self._probes:
+            if _applicability(probe, self._settings, self._system) is None:
+                wanted.update(dict.fromkeys(getattr(probe, "imports", ())))
+                if not self._settings.offline:
+                    wanted.update(dict.fromkeys(getattr(probe, "network_imports", ())))
+        for name in wanted:
+            with contextlib.suppress(ImportError):  # the probe will meet the same error and report it
+                importlib.import_module(name)
 
     def _ordered(self) -> list[Result]:
         return [slot.result for slot in self._slots.values() if slot.result is not None]

@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+import sys
 import threading
 import time
 from pathlib import Path
+
+import pytest
 
 from dds_healthcheck.context import ProbeContext, Settings
 from dds_healthcheck.model import Finding, Result, Status, ok
@@ -169,3 +172,37 @@ def test_a_probe_that_returns_garbage_is_an_error(tmp_path: Path) -> None:
 def test_each_probe_gets_the_run_deadline(tmp_path: Path) -> None:
     rv = _runner([Quick()], replace(make_settings(tmp_path), timeout_s=4)).run()
     assert 0 < rv[0].data["remaining"] <= 4
+
+
+def test_declared_imports_happen_in_the_main_thread_before_probes_start(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """First imports in several threads at once can deadlock on import locks (seen in 3.11)."""
+    (tmp_path / "marker_for_runner_test.py").write_text(
+        "import threading\nIMPORTED_BY = threading.current_thread().name\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+
+    class NeedsAModule(Quick):
+        id = "test.imports"
+        imports = ("marker_for_runner_test",)
+
+        def run(self, ctx: ProbeContext) -> Finding:
+            import marker_for_runner_test  # type: ignore[import-not-found]
+
+            return ok(marker_for_runner_test.IMPORTED_BY)
+
+    rv = _runner([NeedsAModule()], make_settings(tmp_path)).run()
+    assert rv[0].summary == "MainThread"
+
+
+def test_network_imports_are_skipped_offline(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "marker_offline_test.py").write_text("")
+    monkeypatch.syspath_prepend(str(tmp_path))
+
+    class OnlineOnly(Quick):
+        id = "test.online-only"
+        network_imports = ("marker_offline_test",)
+
+    _runner([OnlineOnly()], replace(make_settings(tmp_path), offline=True)).run()
+    assert "marker_offline_test" not in sys.modules

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from dds_healthcheck import dds_api, http
 from dds_healthcheck.model import Finding, fail, ok, skip
 from dds_healthcheck.probe import Probe
+from dds_healthcheck.probes._imports import HTTP, METADATA
 
 if TYPE_CHECKING:
     from dds_healthcheck.context import ProbeContext
@@ -62,6 +63,7 @@ class Account(Probe):
     sections = ("C", "D")
     needs_network = True
     timeout_s = 8.0
+    imports = HTTP + METADATA
 
     def run(self, ctx: ProbeContext) -> Finding:
         try:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from dds_healthcheck import dds_api, http
 from dds_healthcheck.model import Finding, fail, ok, warn
 from dds_healthcheck.probe import Probe
+from dds_healthcheck.probes._imports import HTTP, METADATA
 
 if TYPE_CHECKING:
     from dds_healthcheck.context import ProbeContext
@@ -37,6 +38,7 @@ class ApiMotd(Probe):
     sections = ("M",)
     needs_network = True
     timeout_s = 8.0
+    imports = HTTP + METADATA
 
     def run(self, ctx: ProbeContext) -> Finding:
         try:

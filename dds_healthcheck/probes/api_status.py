@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from dds_healthcheck import dds_api, http
 from dds_healthcheck.model import Finding, fail, ok
 from dds_healthcheck.probe import Probe
+from dds_healthcheck.probes._imports import HTTP
 from dds_healthcheck.proxies import redact_url
 
 if TYPE_CHECKING:
@@ -21,6 +22,7 @@ class ApiStatus(Probe):
     sections = ("S.1", "M")
     needs_network = True
     timeout_s = 8.0
+    imports = HTTP
 
     def run(self, ctx: ProbeContext) -> Finding:
         url = redact_url(ctx.settings.api_url + dds_api.STATUS_PATH)

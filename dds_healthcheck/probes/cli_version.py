@@ -10,6 +10,7 @@ from dds_healthcheck import __version__, pypi
 from dds_healthcheck.dds_install import DdsInstallation, InstallMethod, find_installation
 from dds_healthcheck.model import Finding, Status, fail, ok, skip, warn
 from dds_healthcheck.probe import Probe
+from dds_healthcheck.probes._imports import HTTP, METADATA
 from dds_healthcheck.units import format_duration
 
 if TYPE_CHECKING:
@@ -47,6 +48,8 @@ class CliVersion(Probe):
     title = "dds-cli version"
     sections = ("G",)
     timeout_s = 6.0
+    imports = (*METADATA, "packaging.version")
+    network_imports = HTTP
 
     def run(self, ctx: ProbeContext) -> Finding:
         found = find_installation(ctx.host)

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from dds_healthcheck import dds_api, http
 from dds_healthcheck.model import Finding, Status, fail, ok, skip, warn
 from dds_healthcheck.probe import Probe
+from dds_healthcheck.probes._imports import HTTP
 
 if TYPE_CHECKING:
     from dds_healthcheck.context import ProbeContext
@@ -34,6 +35,7 @@ class ClockSkew(Probe):
     sections = ("Q", "H")
     needs_network = True
     timeout_s = 8.0
+    imports = (*HTTP, "email.utils")
     after = ("api.status",)
 
     def run(self, ctx: ProbeContext) -> Finding:

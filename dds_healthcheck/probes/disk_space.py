@@ -64,6 +64,7 @@ class DiskSpace(Probe):
     title = "Free disk space"
     sections = ("S.2",)
     timeout_s = 5.0
+    imports = ("psutil",)
     after = ("project",)
 
     def run(self, ctx: ProbeContext) -> Finding:

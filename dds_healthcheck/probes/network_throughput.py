@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from dds_healthcheck import dds_api, http
 from dds_healthcheck.model import Finding, fail, ok, skip, warn
 from dds_healthcheck.probe import Probe
+from dds_healthcheck.probes._imports import HTTP
 from dds_healthcheck.proxies import redact_url
 from dds_healthcheck.units import format_bytes, format_rate
 
@@ -38,6 +39,7 @@ class NetworkThroughput(Probe):
     sections = ("S.1",)
     needs_network = True
     timeout_s = 14.0
+    imports = HTTP
 
     def run(self, ctx: ProbeContext) -> Finding:
         url = ctx.settings.throughput_url

@@ -132,6 +132,7 @@ class NetworkTls(Probe):
     sections = ("S.1",)
     needs_network = True
     timeout_s = 10.0
+    imports = ("certifi", "ssl", "tempfile")
 
     def run(self, ctx: ProbeContext) -> Finding:
         parts = urlsplit(ctx.settings.api_url)

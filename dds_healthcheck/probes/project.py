@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from dds_healthcheck import dds_api, http
 from dds_healthcheck.model import Finding, fail, ok, skip
 from dds_healthcheck.probe import Probe
+from dds_healthcheck.probes._imports import HTTP, METADATA
 from dds_healthcheck.probes.account import UNIT_ROLES, server_refusal
 from dds_healthcheck.units import format_bytes
 
@@ -30,6 +31,7 @@ class Project(Probe):
     sections = ("L",)
     needs_network = True
     timeout_s = 10.0
+    imports = HTTP + METADATA
     after = ("account",)
 
     def run(self, ctx: ProbeContext) -> Finding:
