@@ -36,3 +36,10 @@ def build(session: nox.Session) -> None:
     """Build the sdist and wheel."""
     session.install("build")
     session.run("python", "-m", "build")
+
+
+@nox.session(default=False)
+def bench(session: nox.Session) -> None:
+    """Benchmarks against peers; writes benchmarks/RESULTS.md (the emulated link needs root)."""
+    session.install(".", "dds-cli==2.15.1")
+    session.run("python", "benchmarks/bench.py", *session.posargs)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import collections
 import dataclasses
 import re
+import string
 from collections.abc import Iterable, Iterator
 from typing import IO, Any
 
@@ -121,16 +122,31 @@ def _compile(entry: Known) -> str:
     return "|".join(parts)
 
 
-def _anchor(phrase: str) -> str:
-    """The phrase's longest plain word: a line without any anchor cannot hold a known message."""
-    words = re.findall(r"(?<!\\)[A-Za-z]{3,}|[^\x00-\x7f]", phrase)
-    return max(words, key=len) if words else phrase
+def _anchors(entry: Known) -> list[str]:
+    """Plain text that must be in a window for ``entry`` to match: the whole phrase when it is
+    plain text, else its longest literal stretch. Multi-word anchors are rare in normal logs."""
+    if not entry.regex:
+        return list(entry.phrases)
+    stretches = []
+    for phrase in entry.phrases:
+        pieces = [p.strip() for p in re.split(r"\\.|[\[\](){}.*+?|^$]", phrase)]
+        stretches.append(max(pieces, key=len))
+    return stretches
 
 
 #: One alternation, so that each window of text is scanned once whatever the number of messages.
 _SCANNER = re.compile("|".join(f"(?P<k{i}>{_compile(e)})" for i, e in enumerate(KNOWN)))
 #: Cheap substring tests first; the scanner runs only on windows holding one of these.
-_ANCHORS = tuple(sorted({_anchor(phrase) for entry in KNOWN for phrase in entry.phrases}, key=len, reverse=True))
+_PUNCTUATION = string.punctuation + "\u2018\u2019\u201c\u201d"
+
+
+def _anchor_word(anchor: str) -> str:
+    """The anchor's longest word: one set lookup per word of a line tells whether to look closer."""
+    words = [w.strip(_PUNCTUATION) for w in anchor.split()]
+    return max((w for w in words if w), key=len, default=anchor)
+
+
+_ANCHOR_WORDS = frozenset(_anchor_word(anchor) for entry in KNOWN for anchor in _anchors(entry))
 _RICH_PATH_COLUMN = re.compile(r"\s{2,}[\w.\-]+\.py:\d+\s*$")
 _TOKEN_LIKE = re.compile(r"[A-Za-z0-9_-]{20,}(?:\.[A-Za-z0-9_-]{10,}){2,}")
 _WHITESPACE = re.compile(r"\s+")
@@ -165,18 +181,20 @@ def scan_lines(lines: Iterable[str]) -> tuple[list[Recognised], int]:
     """(known messages found, lines read)."""
     found: dict[str, list[object]] = {}
     counts: collections.Counter[str] = collections.Counter()
+    # Raw lines are kept and folded only when a window may hold a message: most log lines
+    # cost one split and a set lookup.
     window: collections.deque[str] = collections.deque(maxlen=WINDOW_LINES - 1)
     anchored: collections.deque[bool] = collections.deque(maxlen=WINDOW_LINES)
     number = 0
     for number, raw in enumerate(lines, start=1):
+        if not raw.strip():
+            continue
+        anchored.append(not _ANCHOR_WORDS.isdisjoint(w.strip(_PUNCTUATION) for w in raw.split()))
+        if not any(anchored):  # no word of any known message in this window
+            window.append(raw)
+            continue
         current = _normalise(raw)
-        if not current:
-            continue
-        anchored.append(any(anchor in current for anchor in _ANCHORS))
-        if not any(anchored):  # most lines of a log: nothing to look for here
-            window.append(current)
-            continue
-        before = " ".join(window)
+        before = " ".join(_normalise(line) for line in window)
         text = f"{before} {current}" if before else current
         start_of_current = len(text) - len(current)
         for match in _SCANNER.finditer(text):
@@ -187,7 +205,7 @@ def scan_lines(lines: Iterable[str]) -> tuple[list[Recognised], int]:
             if key not in found:
                 context = text[max(0, match.start() - 80) : match.end() + 80]
                 found[key] = [number, clean_excerpt(context)]
-        window.append(current)
+        window.append(raw)
     by_key = {k.key: k for k in KNOWN}
     recognised = [
         Recognised(
