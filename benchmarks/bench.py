@@ -28,7 +28,7 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(HERE))
-import measure  # noqa: E402
+import measure
 
 BIN = Path(sys.executable).parent
 TOOL = str(BIN / "dds-healthcheck")
