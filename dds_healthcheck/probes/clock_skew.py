@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-import email.utils
 from typing import TYPE_CHECKING, Any
 
 from dds_healthcheck import dds_api, http
@@ -22,6 +21,8 @@ FAIL_S = 300.0
 
 def skew_seconds(server_date: str, received_at: datetime.datetime, elapsed_ms: float) -> float:
     """Local minus server time. The server stamps its answer mid-way, so half the round trip is removed."""
+    import email.utils
+
     server = email.utils.parsedate_to_datetime(server_date)
     if server.tzinfo is None:
         server = server.replace(tzinfo=datetime.timezone.utc)

@@ -7,13 +7,10 @@ proxy's CA certificate, not waiting for the DDS.
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import datetime
 import os
 import socket
-import ssl
-import tempfile
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
@@ -23,6 +20,8 @@ from dds_healthcheck.probe import Probe
 from dds_healthcheck.proxies import ca_bundle, resolve_proxy
 
 if TYPE_CHECKING:
+    import ssl
+
     from dds_healthcheck.context import ProbeContext
 
 CONNECT_TIMEOUT_S = 5.0
@@ -44,6 +43,8 @@ class TlsFailure(Exception):  # noqa: N818 - reported as a finding, never raised
 
 def _tunnel(proxy_url: str, host: str, port: int, timeout_s: float) -> socket.socket:
     """A socket to ``host:port`` through an HTTP proxy's CONNECT, as requests opens it."""
+    import base64
+
     parts = urlsplit(proxy_url if "://" in proxy_url else "http://" + proxy_url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         msg = f"the proxy URL scheme {parts.scheme!r} is not supported here"
@@ -88,6 +89,9 @@ def _name(rdns: Any) -> dict[str, str]:
 
 def _decode_der(der: bytes) -> dict[str, Any]:
     """Decode a certificate that failed verification; best effort, {} when it cannot be read."""
+    import ssl
+    import tempfile
+
     decode = getattr(getattr(ssl, "_ssl", None), "_test_decode_cert", None)
     if decode is None:
         return {}
@@ -106,6 +110,8 @@ def _decode_der(der: bytes) -> dict[str, Any]:
 
 def _presented_certificate(host: str, port: int, proxy_url: str | None, timeout_s: float) -> dict[str, Any]:
     """The leaf certificate the other end presents, read without verifying it."""
+    import ssl
+
     context = ssl.create_default_context()
     context.check_hostname = False
     context.verify_mode = ssl.CERT_NONE
@@ -118,6 +124,8 @@ def _presented_certificate(host: str, port: int, proxy_url: str | None, timeout_
 
 
 def _verify_context(env: Mapping[str, str]) -> tuple[ssl.SSLContext, str]:
+    import ssl
+
     bundle, variable = ca_bundle(env)
     if bundle:
         return ssl.create_default_context(cafile=bundle), f"{variable}"
@@ -135,6 +143,8 @@ class NetworkTls(Probe):
     imports = ("certifi", "ssl", "tempfile")
 
     def run(self, ctx: ProbeContext) -> Finding:
+        import ssl
+
         parts = urlsplit(ctx.settings.api_url)
         if parts.scheme != "https":
             return skip(f"{ctx.settings.api_url} is plain HTTP: there is no TLS to check")

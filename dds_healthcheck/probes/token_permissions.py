@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from dds_healthcheck import windows
 from dds_healthcheck.model import Finding, fail, ok, skip, warn
 from dds_healthcheck.probe import Probe
 from dds_healthcheck.token_file import FileKind, TokenFileState, can_read, inspect_token_file
@@ -118,6 +117,8 @@ def _check_windows_acl(ctx: ProbeContext, shown: str, via: str, facts: dict[str,
     if ctx.host.read_acl is None:
         msg = "no way to read the file's access list on this machine"
         raise RuntimeError(msg)
+    from dds_healthcheck import windows
+
     text = ctx.host.read_acl(ctx.settings.token_path)
     verdict = windows.judge_acl(windows.parse_icacls(text, ctx.settings.token_path), ctx.host.username)
     facts = {
