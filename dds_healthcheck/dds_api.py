@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from dds_healthcheck import http
-from dds_healthcheck.model import Finding, Status, fail
+from dds_healthcheck.model import Finding, Status, fail, skip
 from dds_healthcheck.token_file import FileKind, TokenFormatError, inspect_token_file, parse_token, read_token_bytes
 
 if TYPE_CHECKING:
@@ -187,3 +187,59 @@ def clean_text(text: str, limit: int = 300) -> str:
     """Server-supplied text made safe to print: no control characters or escape codes, bounded."""
     flat = _CONTROL.sub(" ", text.replace("\r\n", "\n")).replace("\n", " ").strip()
     return flat if len(flat) <= limit else flat[: limit - 3] + "..."
+
+
+RELOGIN = "Run `dds auth login` to start a new session."
+
+
+def server_refusal(answer: http.HttpAnswer, what: str) -> Finding | None:
+    """The finding for an answer that is not a success, shared by account and project."""
+    message = server_message(answer) or f"HTTP {answer.status}"
+    facts: dict[str, Any] = {"http_status": answer.status, "server_message": message}
+    if answer.status == 401:  # noqa: PLR2004
+        wrong_instance = " If you use a test instance, check DDS_CLI_ENV." if "Invalid token" in message else ""
+        return fail(
+            f"the DDS no longer accepts the saved token ({message})",
+            remedy=RELOGIN + wrong_instance,
+            sections=("C", "D"),
+            **facts,
+        )
+    if answer.status == 403:  # noqa: PLR2004
+        deactivated = "deactivated" in message.lower()
+        return fail(
+            f"the DDS refused {what}: {message}",
+            remedy=(
+                "Ask a Unit Admin of the unit that invited you to reactivate your account." if deactivated else RELOGIN
+            ),
+            sections=("C", "D"),
+            **facts,
+        )
+    if answer.status == 503:  # noqa: PLR2004
+        return fail(
+            f"the DDS is under maintenance ({message})",
+            remedy="Wait for the maintenance to end (see api.motd) and start the delivery then.",
+            sections=("M",),
+            **facts,
+        )
+    if answer.status >= 500:  # noqa: PLR2004
+        return fail(
+            f"the DDS failed to answer {what}: {message}",
+            remedy="Try again later; if it lasts, tell the Data Centre.",
+            sections=("M",),
+            **facts,
+        )
+    if answer.status != 200:  # noqa: PLR2004
+        return fail(f"unexpected answer to {what}: {message}", remedy="Check --api-url and DDS_CLI_ENV.", **facts)
+    return None
+
+
+def fetch_with_token(ctx: ProbeContext, endpoint: str, what: str) -> http.HttpAnswer | Finding:
+    """A successful answer from a token endpoint, or the finding that says why there is none."""
+    try:
+        token = load_token(ctx)
+        answer = get_with_token(ctx, endpoint, token)
+    except TokenNotSent as reason:
+        return skip(f"not checked: {reason}")
+    except http.HttpFailure as failure:
+        return failure_finding(failure)
+    return server_refusal(answer, what) or answer

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from dds_healthcheck import dds_api, http
+from dds_healthcheck import dds_api
 from dds_healthcheck.model import Finding, fail, ok, skip
 from dds_healthcheck.probe import Probe
 from dds_healthcheck.probes._imports import HTTP, METADATA
-from dds_healthcheck.probes.account import UNIT_ROLES, server_refusal
+from dds_healthcheck.probes.account import UNIT_ROLES
 from dds_healthcheck.units import format_bytes
 
 if TYPE_CHECKING:
@@ -38,16 +38,9 @@ class Project(Probe):
         project_id = ctx.settings.project
         if not project_id:
             return skip("no --project given")
-        try:
-            token = dds_api.load_token(ctx)
-            answer = dds_api.get_with_token(ctx, "/proj/list", token)
-        except dds_api.TokenNotSent as reason:
-            return skip(f"not checked: {reason}")
-        except http.HttpFailure as failure:
-            return dds_api.failure_finding(failure)
-        refusal = server_refusal(answer, "the project list")
-        if refusal is not None:
-            return refusal
+        answer = dds_api.fetch_with_token(ctx, "/proj/list", "the project list")
+        if isinstance(answer, Finding):
+            return answer
         try:
             entry = _entry(answer.json(), project_id)
         except ValueError:
