@@ -210,3 +210,12 @@ def connect_proxy() -> Iterator[ConnectProxy]:
         yield proxy
     finally:
         proxy.close()
+
+
+def closed_port() -> int:
+    """A loopback port with nothing listening: connections to it are refused."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])

@@ -14,7 +14,7 @@ from dds_healthcheck.dds_install import PYINSTALLER_COOKIE, InstallMethod, find_
 from dds_healthcheck.model import Status
 from dds_healthcheck.probes import CliVersion
 from dds_healthcheck.testing import FIXED_NOW, FakeClock, check, make_context, make_host, replace
-from tests.helpers import LocalServer, pypi_document
+from tests.helpers import LocalServer, closed_port, pypi_document
 
 RELEASES = {"2.14.2": False, "2.15.0": False, "2.15.1": False, "2.16.0": True, "2.17.0rc1": False}
 
@@ -196,11 +196,7 @@ def test_bad_pypi_answers_are_errors_that_say_why(
 
 
 def test_refused_connection_is_an_error(settings: Settings, tmp_path: Path) -> None:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = closed_port()
     bin_dir = _venv_with_dds(tmp_path / "venv", "2.15.1")
     rv = _run(replace(settings, pypi_url=f"http://127.0.0.1:{port}/pypi"), (bin_dir,))
     assert rv.status is Status.ERROR

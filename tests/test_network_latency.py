@@ -11,6 +11,7 @@ from dds_healthcheck.model import Status
 from dds_healthcheck.probes import NetworkLatency
 from dds_healthcheck.probes.network_latency import Sample, _judge, classify, jitter_ms
 from dds_healthcheck.testing import check, make_context, replace
+from tests.helpers import closed_port
 
 
 @pytest.fixture
@@ -35,12 +36,6 @@ def accepting_port() -> Iterator[int]:
     server.close()
 
 
-def _closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _run(settings: Settings, api_url: str, timeout_s: float = 10.0):
     return check(NetworkLatency(), make_context(replace(settings, api_url=api_url), timeout_s=timeout_s))
 
@@ -57,7 +52,7 @@ def test_measures_connect_times_to_the_api_host(settings: Settings, accepting_po
 
 
 def test_refused_connection_fails_and_says_so(settings: Settings) -> None:
-    rv = _run(settings, f"https://127.0.0.1:{_closed_port()}")
+    rv = _run(settings, f"https://127.0.0.1:{closed_port()}")
     assert rv.status is Status.FAIL
     assert "refused" in rv.summary
     assert "median_ms" not in rv.data  # no invented number

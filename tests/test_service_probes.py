@@ -17,7 +17,7 @@ from dds_healthcheck.probes import ApiMotd, ApiStatus, ClockSkew, NetworkProxy, 
 from dds_healthcheck.proxies import redact_url, resolve_proxy
 from dds_healthcheck.testing import check, make_context, make_host, replace
 from tests.fake_dds import FakeDDS, fake_dds
-from tests.helpers import make_token
+from tests.helpers import closed_port, make_token
 from tests.tls import KeyPair, https_server, make_ca, make_leaf, needs_openssl
 
 TOKEN = make_token(exp="2099-01-01T00:00:00")
@@ -52,12 +52,6 @@ def silent_port() -> Iterator[int]:
     for conn in held:
         conn.close()
     listener.close()
-
-
-def _closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _check(
@@ -103,7 +97,7 @@ def test_status_non_json_page_is_not_the_dds(settings: Settings, dds: FakeDDS) -
 
 
 def test_status_refused_dns_and_silence_are_told_apart(settings: Settings, silent_port: int) -> None:
-    refused = _check(ApiStatus(), settings, f"http://127.0.0.1:{_closed_port()}")
+    refused = _check(ApiStatus(), settings, f"http://127.0.0.1:{closed_port()}")
     assert refused.status is Status.FAIL
     assert refused.data["failure"] == "refused"
     dns = _check(ApiStatus(), settings, "https://no-such-host.invalid")
