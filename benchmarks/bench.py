@@ -176,19 +176,21 @@ LINK_CONFIGS = [
 def latency(with_link: str, runs: int) -> list[dict[str, Any]]:
     rows = []
     for name, args in LINK_CONFIGS:
+        # Jitter and loss spread the samples: more of them, so that medians can be compared.
+        count = runs * 6 if ("--jitter-ms" in args or "--loss" in args) else runs
         data = _link(
             with_link,
             args,
             [sys.executable, str(HERE / "tcp_server.py"), "9000"],
-            [sys.executable, str(HERE / "link_client.py"), "latency", str(runs)],
+            [sys.executable, str(HERE / "link_client.py"), "latency", str(count)],
             9000,
             600,
         )
         samples = [s for run in data["ours"] for s in run["samples_ms"] if s is not None]
+        # The median over all samples, as curl's is over all of its samples.
         failed = sum(run["failed"] or 0 for run in data["ours"])
-        medians = [run["median_ms"] for run in data["ours"] if run["median_ms"] is not None]
         curl = [v for v in data["curl_ms"] if v is not None]
-        ours_median = statistics.median(medians) if medians else float("nan")
+        ours_median = statistics.median(samples) if samples else float("nan")
         curl_median = statistics.median(curl) if curl else float("nan")
         difference = ours_median - curl_median
         rows.append(
@@ -196,6 +198,7 @@ def latency(with_link: str, runs: int) -> list[dict[str, Any]]:
                 "link": name,
                 "nominal_rtt_ms": 2 * float(args[1]),
                 "ours_median_ms": ours_median,
+                "samples": len(samples),
                 "ours_range_ms": (min(samples), max(samples)) if samples else None,
                 "curl_median_ms": curl_median,
                 "difference_ms": difference,
@@ -351,13 +354,14 @@ def write_results(results: dict[str, Any], path: Path, command: str) -> None:
     lat = results.get("latency")
     if isinstance(lat, list):
         lines += [
-            "| link (RTT) | network.latency median | curl median | difference | samples range | failed / slow samples | target |",
-            "|---|---|---|---|---|---|---|",
+            "| link (RTT) | network.latency median (samples) | vs RTT | curl median | difference | samples range | failed / slow samples | target |",
+            "|---|---|---|---|---|---|---|---|",
         ]
         for row in lat:
             spread = f"{row['ours_range_ms'][0]:.1f}-{row['ours_range_ms'][1]:.1f} ms" if row["ours_range_ms"] else "-"
             lines.append(
-                f"| {row['link']} | {row['ours_median_ms']:.2f} ms | {row['curl_median_ms']:.2f} ms | "
+                f"| {row['link']} | {row['ours_median_ms']:.2f} ms ({row['samples']}) | "
+                f"{row['ours_median_ms'] - row['nominal_rtt_ms']:+.2f} ms | {row['curl_median_ms']:.2f} ms | "
                 f"{row['difference_ms']:+.2f} ms ({row['difference_pct']:+.1f} %) | {spread} | "
                 f"{row['failed_samples']} failed, {row['slow_samples']} over RTT+500 ms (curl: {row['curl_failed']} failed) | "
                 f"{'met' if row['target'] else 'NOT met'} |"
