@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import stat
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -149,40 +150,73 @@ def size_sources(sources: Sequence[str], working_dir: Path) -> UploadSize:
     """Total and largest file size under the sources (symlinks to files are followed, as dds reads them)."""
     total = files = largest = 0
     missing: list[str] = []
-    stack: list[str] = []
+    folders: list[str] = []
     for source in sources:
         path = os.path.join(working_dir, os.path.expanduser(source))
         if os.path.isfile(path):
             size = os.stat(path).st_size
             total, files, largest = total + size, files + 1, max(largest, size)
         elif os.path.isdir(path):
-            stack.append(path)
+            folders.append(path)
         else:
             missing.append(source)
-    seen_dirs: set[tuple[int, int]] = set()
+    for folder in folders:
+        tree_total, tree_files, tree_largest = _walk(folder)
+        total, files, largest = total + tree_total, files + tree_files, max(largest, tree_largest)
+    return UploadSize(total_bytes=total, files=files, largest_file_bytes=largest, missing=tuple(missing))
+
+
+def _walk(top: str) -> tuple[int, int, int]:
+    """(bytes, files, largest) under ``top``.
+
+    Directories are opened and listed by file descriptor, so each file is stat'ed relative
+    to its folder (fstatat) rather than by its full path: this walk has to stay close to
+    `du` on trees of hundreds of thousands of files.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0)
+    if os.name == "nt" or os.scandir not in os.supports_fd:  # pragma: no cover - Windows
+        return _walk_by_path(top)
+    total = files = largest = 0
+    seen: set[tuple[int, int]] = set()
+    stack = [os.open(top, flags)]
     while stack:
-        folder = stack.pop()
+        fd = stack.pop()
         try:
-            info = os.stat(folder)
-            if (info.st_dev, info.st_ino) in seen_dirs:  # a symlink loop
+            info = os.fstat(fd)
+            if (info.st_dev, info.st_ino) in seen:  # a symlink loop
                 continue
-            seen_dirs.add((info.st_dev, info.st_ino))
-            entries = os.scandir(folder)
-        except OSError:
-            continue
-        with entries:
-            for entry in entries:
-                try:
-                    if entry.is_dir():
-                        stack.append(entry.path)
-                    elif entry.is_file():
-                        size = entry.stat().st_size
+            seen.add((info.st_dev, info.st_ino))
+            with os.scandir(fd) as entries:
+                for entry in entries:
+                    try:
+                        if entry.is_dir():
+                            stack.append(os.open(entry.name, flags, dir_fd=fd))
+                            continue
+                        status = entry.stat()
+                    except OSError:
+                        continue
+                    if stat.S_ISREG(status.st_mode):
+                        size = status.st_size
                         total += size
                         files += 1
                         largest = max(largest, size)
-                except OSError:
-                    continue
-    return UploadSize(total_bytes=total, files=files, largest_file_bytes=largest, missing=tuple(missing))
+        except OSError:
+            continue
+        finally:
+            os.close(fd)
+    return total, files, largest
+
+
+def _walk_by_path(top: str) -> tuple[int, int, int]:  # pragma: no cover - Windows
+    total = files = largest = 0
+    for root, _dirs, names in os.walk(top, followlinks=False):
+        for name in names:
+            try:
+                size = os.stat(os.path.join(root, name)).st_size
+            except OSError:
+                continue
+            total, files, largest = total + size, files + 1, max(largest, size)
+    return total, files, largest
 
 
 def read_source_path_file(path: Path) -> tuple[str, ...]:
