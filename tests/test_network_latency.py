@@ -119,3 +119,13 @@ def test_classification_bands(median: float, band: str) -> None:
 def test_jitter_is_mean_successive_difference() -> None:
     assert jitter_ms([10.0, 12.0, 11.0]) == pytest.approx(1.5)
     assert jitter_ms([10.0]) is None
+
+
+def test_samples_are_spaced_by_the_last_round_trip() -> None:
+    """Each sample waits for the previous connection's teardown to cross the link."""
+    from dds_healthcheck.probes.network_latency import sample_gap_s
+
+    assert sample_gap_s(Sample(40.0)) == pytest.approx(0.050)
+    assert sample_gap_s(Sample(1.0)) == pytest.approx(0.025)
+    assert sample_gap_s(Sample(900.0)) == pytest.approx(0.25)
+    assert sample_gap_s(Sample(None, "timed out")) == pytest.approx(0.025)

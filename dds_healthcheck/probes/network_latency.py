@@ -20,14 +20,15 @@ if TYPE_CHECKING:
     from dds_healthcheck.context import ProbeContext
 
 SAMPLES = 5
-SAMPLE_GAP_S = 0.025
+MIN_GAP_S = 0.025
+MAX_GAP_S = 0.25
 CONNECT_TIMEOUT_S = 2.0
 DNS_TIMEOUT_S = 3.0
 #: Median RTT bands: the DDS storage is in Sweden.
 NEAR_MS = 15.0
 EUROPE_MS = 60.0
 METHOD = (
-    "TCP connect time: one fresh connection per sample, 25 ms apart, timed from connect() to "
+    "TCP connect time: one fresh connection per sample, spaced by the last round trip plus 10 ms, timed from connect() to "
     "the completed handshake (one round trip); the name lookup is timed separately; jitter is "
     "the mean difference between consecutive samples"
 )
@@ -93,6 +94,12 @@ def connect_once(address: tuple[Any, ...], timeout_s: float) -> Sample:
         return Sample((time.perf_counter() - started) * 1000)
 
 
+def sample_gap_s(previous: Sample) -> float:
+    """The pause before the next sample: the last round trip plus 10 ms, within 25-250 ms."""
+    rtt_s = (previous.ms or 0.0) / 1000
+    return min(MAX_GAP_S, max(MIN_GAP_S, rtt_s + 0.010))
+
+
 def jitter_ms(values: list[float]) -> float | None:
     if len(values) < 2:  # noqa: PLR2004
         return None
@@ -156,9 +163,9 @@ class NetworkLatency(Probe):
         samples: list[Sample] = []
         for index in range(SAMPLES):
             if index:
-                # Let the previous connection's closing packets clear the path, so that each
-                # sample starts on an idle link rather than queued behind them.
-                time.sleep(SAMPLE_GAP_S)
+                # Let the previous connection's closing packets (about one round trip) clear
+                # the path, so that each sample starts on an idle link, not queued behind them.
+                time.sleep(sample_gap_s(samples[-1]))
             budget = ctx.remaining_s() - 0.05
             if budget <= 0.05 or (samples and budget < CONNECT_TIMEOUT_S / 4):  # noqa: PLR2004
                 break
