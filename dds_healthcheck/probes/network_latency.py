@@ -28,9 +28,9 @@ DNS_TIMEOUT_S = 3.0
 NEAR_MS = 15.0
 EUROPE_MS = 60.0
 METHOD = (
-    "TCP connect time: one fresh connection per sample, spaced by the last round trip plus 10 ms, timed from connect() to "
-    "the completed handshake (one round trip); the name lookup is timed separately; jitter is "
-    "the mean difference between consecutive samples"
+    "TCP connect time: one fresh connection per sample, spaced by the last round trip plus "
+    "10 ms, timed from connect() to the completed handshake (one round trip); the name "
+    "lookup is timed separately; jitter is the mean difference between consecutive samples"
 )
 
 _ERRNO_REASONS = {
