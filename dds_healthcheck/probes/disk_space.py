@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from dds_healthcheck.delivery import planned_size
+from dds_healthcheck.delivery_size import planned_size
 from dds_healthcheck.model import Finding, fail, ok, warn
 from dds_healthcheck.probe import Probe
 from dds_healthcheck.units import format_bytes

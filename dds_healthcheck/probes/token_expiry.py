@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 from typing import TYPE_CHECKING, Any
 
-from dds_healthcheck.delivery import planned_size
+from dds_healthcheck.delivery_size import planned_size
 from dds_healthcheck.model import Finding, Status, fail, ok, warn
 from dds_healthcheck.probe import Probe
 from dds_healthcheck.token_file import (
