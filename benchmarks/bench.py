@@ -414,9 +414,15 @@ def main() -> None:
     with_link, reason = _with_link()
     if with_link:
         print("concurrency on a 40 ms link ...", flush=True)
-        results["concurrency"] = concurrency(with_link, max(3, options.runs // 2))
+        try:
+            results["concurrency"] = concurrency(with_link, max(3, options.runs // 2))
+        except RuntimeError as exc:  # e.g. iproute2 or unshare missing: with-link says which
+            results["concurrency"] = str(exc)
         print("latency accuracy ...", flush=True)
-        results["latency"] = latency(with_link, max(3, options.runs // 2))
+        try:
+            results["latency"] = latency(with_link, max(3, options.runs // 2))
+        except RuntimeError as exc:
+            results["latency"] = str(exc)
     else:
         results["concurrency"] = results["latency"] = reason
         print(f"emulated link skipped: {reason}", flush=True)
