@@ -7,7 +7,8 @@ import pytest
 
 from dds_healthcheck.context import Settings
 from dds_healthcheck.testing import make_settings
-from tests.helpers import LocalServer, local_server
+from tests.fake_dds import FakeDDS, fake_dds
+from tests.helpers import LocalServer, local_server, make_token
 
 
 @pytest.fixture
@@ -20,4 +21,17 @@ def settings(tmp_path: Path) -> Settings:
 def server() -> Iterator[LocalServer]:
     """A real HTTP server on 127.0.0.1."""
     with local_server() as running:
+        yield running
+
+
+@pytest.fixture
+def dds_token() -> str:
+    """The token the fake DDS accepts; a module can override it."""
+    return make_token(exp="2026-12-09T12:00:00")
+
+
+@pytest.fixture
+def dds(dds_token: str) -> Iterator[FakeDDS]:
+    """A fake DDS API on 127.0.0.1 that accepts ``dds_token``."""
+    with fake_dds(dds_token) as running:
         yield running

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,16 +14,15 @@ from dds_healthcheck.model import Result, Status
 from dds_healthcheck.probe import Probe
 from dds_healthcheck.probes import Account, NetrcEntry, NetworkThroughput, Project
 from dds_healthcheck.testing import FIXED_NOW, check, make_context, make_host, replace
-from tests.fake_dds import FakeDDS, fake_dds
+from tests.fake_dds import FakeDDS
 from tests.helpers import LocalServer, make_token
 
 TOKEN = make_token(exp="2026-12-09T12:00:00")
 
 
 @pytest.fixture
-def dds() -> Iterator[FakeDDS]:
-    with fake_dds(TOKEN) as running:
-        yield running
+def dds_token() -> str:
+    return TOKEN
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from dds_healthcheck.probe import Probe
 from dds_healthcheck.probes import ApiMotd, ApiStatus, ClockSkew, NetworkProxy, NetworkTls
 from dds_healthcheck.proxies import redact_url, resolve_proxy
 from dds_healthcheck.testing import check, make_context, make_host, replace
-from tests.fake_dds import FakeDDS, fake_dds
+from tests.fake_dds import FakeDDS
 from tests.helpers import closed_port, make_token
 from tests.tls import KeyPair, https_server, make_ca, make_leaf, needs_openssl
 
@@ -24,9 +24,8 @@ TOKEN = make_token(exp="2099-01-01T00:00:00")
 
 
 @pytest.fixture
-def dds() -> Iterator[FakeDDS]:
-    with fake_dds(TOKEN) as running:
-        yield running
+def dds_token() -> str:
+    return TOKEN
 
 
 @pytest.fixture
