@@ -218,7 +218,10 @@ def test_run_ends_at_the_deadline_with_the_stuck_probe_timed_out(env: dict[str, 
     assert by_id["acme.hang"]["summary"] == "timed out after 1 s"
     assert by_id["disk.space"]["status"] == "ok"
     assert completed.returncode == 3
-    assert elapsed < 1 + 1, elapsed  # the contract: the run ends by --timeout + 1 s
+    # The contract: the run ends by --timeout + 1 s. The process around it also starts Python
+    # and imports, which a loaded 2-core CI machine can slow down: it gets one more second.
+    assert document["duration_s"] < 1 + 1, document["duration_s"]
+    assert elapsed < 1 + 2, elapsed
 
 
 def test_ctrl_c_prints_what_was_gathered_and_exits_130(env: dict[str, str], plugin_path: Path) -> None:
@@ -495,11 +498,13 @@ def test_run_against_a_server_that_never_answers_ends_on_time(env: dict[str, str
     finally:
         listener.close()
     elapsed = time.monotonic() - started
-    by_id = {c["id"]: c for c in _report(completed)["checks"]}
+    document = _report(completed)
+    by_id = {c["id"]: c for c in document["checks"]}
     for probe_id in ("api.status", "api.motd", "account"):
         assert by_id[probe_id]["status"] == "error", by_id[probe_id]
     assert completed.returncode == 3
-    assert elapsed < 2 + 1, elapsed
+    assert document["duration_s"] < 2 + 1, document["duration_s"]  # the run: --timeout + 1 s
+    assert elapsed < 2 + 2, elapsed  # the process, start-up included
 
 
 @pytest.mark.parametrize(
