@@ -16,12 +16,13 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
+from dds_healthcheck.redact import strip_url_queries
+
 STAGING_PREFIX = "DataDelivery_"
 FAILED_FILE = Path("logs") / "dds_failed_delivery.json"
 #: One entry describes one file; far larger means the file is not what it claims to be.
 MAX_ENTRY_CHARS = 4 * 1024 * 1024
 READ_CHARS = 256 * 1024
-_URL_QUERY = re.compile(r"(https?://[^\s?'\"]+)\?[^\s'\"]*")
 _STAGING_NAME = re.compile(
     r"DataDelivery_\d{4}-\d{2}-\d{2}_\d{2}-\d{2}-\d{2}(?:_(?P<project>.+?))?(?:_(?P<direction>upload|download))?$"
 )
@@ -29,11 +30,6 @@ _STAGING_NAME = re.compile(
 
 class DeliveryFileError(ValueError):
     """The failed-delivery file cannot be read as one; the message says where it broke."""
-
-
-def strip_url_queries(text: str) -> str:
-    """Presigned URLs carry their signature in the query string: drop every query string."""
-    return _URL_QUERY.sub(r"\1?[redacted]", text)
 
 
 def iter_members(handle: IO[str]) -> Iterator[tuple[str, Any]]:  # noqa: PLR0915 - one small parser

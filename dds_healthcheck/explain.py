@@ -15,7 +15,8 @@ import string
 from collections.abc import Iterable, Iterator
 from typing import IO, Any
 
-from dds_healthcheck.deliveries import FailedDelivery, strip_url_queries, summarize_failed_delivery
+from dds_healthcheck.deliveries import FailedDelivery, summarize_failed_delivery
+from dds_healthcheck.redact import strip_url_queries
 
 MAX_LINE_CHARS = 64 * 1024
 WINDOW_LINES = 3

@@ -72,64 +72,29 @@ def latest_release(document: object) -> str:
     raise PyPIError(msg)
 
 
-def fetch_latest(base_url: str, *, timeout_s: float, user_agent: str) -> str:
-    """Ask the PyPI JSON API; every failure becomes a :class:`PyPIError` saying which."""
-    import time
+def fetch_latest(base_url: str, *, env: Mapping[str, str], timeout_s: float) -> str:
+    """Ask the PyPI JSON API through the proxy and CA bundle of ``env``; failures are :class:`PyPIError`."""
+    from dds_healthcheck import http
 
-    import requests
-
-    url = f"{base_url.rstrip('/')}/dds-cli/json"
-    give_up_at = time.monotonic() + timeout_s
     try:
-        with requests.get(
-            url,
-            timeout=(timeout_s, timeout_s),
-            headers={"Accept": "application/json", "User-Agent": user_agent},
-            stream=True,
-        ) as response:
-            if response.status_code != 200:  # noqa: PLR2004
-                msg = f"PyPI answered HTTP {response.status_code}"
-                raise PyPIError(msg)
-            body = bytearray()
-            for chunk in response.iter_content(16 * 1024):
-                body += chunk
-                if len(body) > MAX_RESPONSE_BYTES:
-                    msg = "PyPI's answer is far larger than expected"
-                    raise PyPIError(msg)
-                if time.monotonic() > give_up_at:
-                    msg = f"PyPI's answer was still arriving after {timeout_s:g} s"
-                    raise PyPIError(msg)
-    except requests.exceptions.Timeout:
-        msg = f"PyPI did not answer within {timeout_s:g} s"
-        raise PyPIError(msg) from None
-    except requests.exceptions.ConnectionError as exc:
-        msg = f"could not connect to PyPI ({_reason(exc)})"
-        raise PyPIError(msg) from None
-    except requests.exceptions.RequestException as exc:
-        msg = f"the request to PyPI failed ({type(exc).__name__})"
-        raise PyPIError(msg) from None
+        answer = http.get(
+            f"{base_url.rstrip('/')}/dds-cli/json",
+            env=env,
+            timeout_s=timeout_s,
+            headers={"Accept": "application/json"},
+            max_bytes=MAX_RESPONSE_BYTES,
+        )
+    except http.HttpFailure as failure:
+        raise PyPIError(failure.message) from None
+    if answer.status != 200:  # noqa: PLR2004
+        msg = f"PyPI answered HTTP {answer.status}"
+        raise PyPIError(msg)
     try:
-        document = json.loads(bytes(body))
+        document = answer.json()
     except ValueError:
         msg = "PyPI's answer is not JSON"
         raise PyPIError(msg) from None
     return latest_release(document)
-
-
-def _reason(exc: BaseException) -> str:
-    text = str(exc)
-    for needle, reason in (
-        ("Name or service not known", "name lookup failed"),
-        ("nodename nor servname", "name lookup failed"),
-        ("getaddrinfo failed", "name lookup failed"),
-        ("Temporary failure in name resolution", "name lookup failed"),
-        ("Connection refused", "connection refused"),
-        ("CERTIFICATE_VERIFY_FAILED", "certificate not trusted"),
-        ("ProxyError", "proxy error"),
-    ):
-        if needle in text:
-            return reason
-    return type(exc).__name__
 
 
 def _cache_path(cache_dir: Path) -> Path:

@@ -16,13 +16,19 @@ from pathlib import Path
 from typing import Any
 
 REDACTED = "[redacted]"
-_URL_QUERY = re.compile(r"(https?://[^\s?'\"<>]+)\?[^\s'\"<>]+")
+#: A URL's query string, where presigned URLs carry their signature (valid for 7 days).
+URL_QUERY = re.compile(r"(https?://[^\s?'\"<>]+)\?[^\s'\"<>]+")
 _URL_CREDENTIALS = re.compile(r"([a-z][a-z0-9+.-]*://)[^\s/@:'\"]+(?::[^\s/@'\"]*)?@", re.IGNORECASE)
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 _IPV4 = re.compile(r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?![\d.])")
 _IPV6 = re.compile(
     r"(?<![0-9A-Fa-f:])(?:[0-9A-Fa-f]{1,4}:){3,7}[0-9A-Fa-f]{1,4}(?![0-9A-Fa-f:])|\b(?:[0-9A-Fa-f]{1,4}:)+:[0-9A-Fa-f:]*"
 )
+
+
+def strip_url_queries(text: str) -> str:
+    """Drop every URL's query string (presigned URLs carry their signature there)."""
+    return URL_QUERY.sub(r"\1?" + REDACTED, text)
 
 
 def _keep_loopback_and_versions(text: str) -> bool:
@@ -52,7 +58,7 @@ class Redactor:
         for secret in sorted({s for s in secrets if s}, key=len, reverse=True):
             self._literal("token", secret, REDACTED)
         if url_secrets:
-            self._regex("URL signatures", _URL_QUERY, r"\1?" + REDACTED)
+            self._regex("URL signatures", URL_QUERY, r"\1?" + REDACTED)
             self._regex("proxy passwords", _URL_CREDENTIALS, r"\1***@")
         home_text = str(home)
         if home_text not in ("", os.sep):

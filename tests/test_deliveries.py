@@ -11,9 +11,10 @@ from typing import Any
 import pytest
 
 from dds_healthcheck.context import Settings
-from dds_healthcheck.deliveries import DeliveryFileError, iter_members, read_failed_delivery, strip_url_queries
+from dds_healthcheck.deliveries import DeliveryFileError, iter_members, read_failed_delivery
 from dds_healthcheck.model import Status
 from dds_healthcheck.probes import DeliveriesFailed
+from dds_healthcheck.redact import strip_url_queries
 from dds_healthcheck.testing import check, make_context, replace
 
 SIGNATURE = "X-Amz-Signature=0123456789abcdef0123456789abcdef"

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from packaging.version import InvalidVersion, Version
 
-from dds_healthcheck import __version__, pypi
+from dds_healthcheck import pypi
 from dds_healthcheck.dds_install import DdsInstallation, InstallMethod, find_installation
 from dds_healthcheck.model import Finding, Status, fail, ok, skip, warn
 from dds_healthcheck.probe import Probe
@@ -28,7 +28,7 @@ def _lookup(ctx: ProbeContext) -> pypi.Lookup | None:
         return cached
     timeout = max(0.5, min(PYPI_TIMEOUT_S, ctx.remaining_s() - 0.5))
     try:
-        latest = pypi.fetch_latest(settings.pypi_url, timeout_s=timeout, user_agent=f"dds-healthcheck/{__version__}")
+        latest = pypi.fetch_latest(settings.pypi_url, env=ctx.host.env, timeout_s=timeout)
         lookup = pypi.Lookup(latest=latest, error=None, checked_at=now, from_cache=False)
     except pypi.PyPIError as exc:
         lookup = pypi.Lookup(latest=None, error=str(exc), checked_at=now, from_cache=False)
