@@ -11,7 +11,6 @@ from __future__ import annotations
 import dataclasses
 import ipaddress
 import re
-import threading
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -38,19 +37,11 @@ class TokenNotSent(Exception):  # noqa: N818 - a decision, not a crash
     """The token was not sent; the message says why (no token, partial token, not HTTPS, ...)."""
 
 
-_installed_lock = threading.Lock()
-_installed_cache: dict[int, str | None] = {}
-
-
 def cli_version_header(ctx: ProbeContext) -> str:
     """The X-CLI-Version to send: the installed dds-cli's, or a 2.x.y the server accepts."""
-    from dds_healthcheck.dds_install import find_installation
+    from dds_healthcheck.dds_install import installation_for
 
-    with _installed_lock:
-        key = id(ctx.host)
-        if key not in _installed_cache:
-            _installed_cache[key] = find_installation(ctx.host).version
-        version = _installed_cache[key]
+    version = installation_for(ctx.host).version
     return version if version and _THREE_PART.fullmatch(version) else FALLBACK_CLI_VERSION
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import enum
 import re
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -186,3 +187,17 @@ def find_installation(host: HostFacts) -> DdsInstallation:
     if in_this_python is not None:
         return in_this_python
     return DdsInstallation(method=InstallMethod.NOT_FOUND)
+
+
+_found_lock = threading.Lock()
+_found: dict[int, tuple[HostFacts, DdsInstallation]] = {}
+
+
+def installation_for(host: HostFacts) -> DdsInstallation:
+    """:func:`find_installation`, once per host per process: several probes and the report ask."""
+    with _found_lock:
+        known = _found.get(id(host))
+        if known is None:  # the host is kept with its answer, so no other object can take its id
+            known = (host, find_installation(host))
+            _found[id(host)] = known
+        return known[1]

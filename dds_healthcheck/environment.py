@@ -16,9 +16,9 @@ def describe_environment(host: HostFacts, results: Sequence[Result]) -> dict[str
         dds_version = version_result.data.get("installed")
         dds_method = version_result.data.get("install_method")
     else:  # the probe was not selected: look it up here instead
-        from dds_healthcheck.dds_install import find_installation
+        from dds_healthcheck.dds_install import installation_for
 
-        found = find_installation(host)
+        found = installation_for(host)
         dds_version, dds_method = found.version, found.method.value
     streams = {s.name: s for s in host.streams}
     return {

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from packaging.version import InvalidVersion, Version
 
 from dds_healthcheck import pypi
-from dds_healthcheck.dds_install import DdsInstallation, InstallMethod, find_installation
+from dds_healthcheck.dds_install import DdsInstallation, InstallMethod, installation_for
 from dds_healthcheck.model import Finding, Status, fail, ok, skip, warn
 from dds_healthcheck.probe import Probe
 from dds_healthcheck.probes._imports import HTTP, METADATA
@@ -52,7 +52,7 @@ class CliVersion(Probe):
     network_imports = HTTP
 
     def run(self, ctx: ProbeContext) -> Finding:
-        found = find_installation(ctx.host)
+        found = installation_for(ctx.host)
         facts: dict[str, Any] = {
             "installed": found.version,
             "install_method": found.method.value,
