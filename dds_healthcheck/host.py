@@ -54,8 +54,6 @@ class HostFacts:
     read_windows_console: Callable[[], WindowsConsoleFacts] | None = None
     #: The directories on PATH, in order.
     path_dirs: tuple[Path, ...] = ()
-    #: The Python that runs the check, for "where is dds-cli installed" questions.
-    python_executable: Path = Path(sys.executable)
 
     @property
     def is_windows(self) -> bool:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
-import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -52,7 +51,6 @@ def make_host(**overrides: Any) -> HostFacts:
         "streams": utf8_streams(),
         "preferred_encoding": "UTF-8",
         "path_dirs": (),
-        "python_executable": Path(sys.executable),
     }
     values.update(overrides)
     return HostFacts(**values)

@@ -243,3 +243,17 @@ def test_source_path_file_forms(world: World) -> None:
     missing = _run(world, "run", "--", "dds", "data", "get", "-p", "p1", "--source-path-file=nope.txt")
     assert missing.returncode == 1
     assert "does not exist" in missing.stderr
+
+
+def test_no_prompt_without_a_usable_token_stops_before_dds(world: World) -> None:
+    """dds --no-prompt cannot ask for a password: without a usable token it would only fail."""
+    (world.home / ".dds_cli_token").unlink()
+    completed = _run(world, "run", "--", "dds", "--no-prompt", "data", "get", "-p", "p1", "-a")
+    assert completed.returncode == 1
+    assert "--no-prompt" in completed.stderr
+    assert not world.record.exists()
+
+
+def test_no_prompt_with_a_usable_token_runs_dds(world: World) -> None:
+    completed = _run(world, "run", "--", "dds", "--no-prompt", "data", "get", "-p", "p1", "-a")
+    assert completed.returncode == 7

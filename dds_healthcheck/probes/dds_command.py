@@ -27,9 +27,30 @@ class DdsCommandCheck(Probe):
         self.working_dir = working_dir
 
     def run(self, ctx: ProbeContext) -> Finding:
+        cannot_log_in = self._no_prompt_without_token(ctx)
+        if cannot_log_in is not None:
+            return cannot_log_in
         if self.command.action == "get":
             return self._get(ctx)
         return self._put(ctx)
+
+    def _no_prompt_without_token(self, ctx: ProbeContext) -> Finding | None:
+        """With --no-prompt, dds cannot ask for a password: it needs a usable saved token."""
+        if not self.command.no_prompt:
+            return None
+        from dds_healthcheck import dds_api
+
+        try:
+            dds_api.load_token(ctx)
+        except dds_api.TokenNotSent as reason:
+            return fail(
+                f"dds runs with --no-prompt but cannot use the saved token ({reason}): it would stop "
+                "with 'Authentication not possible when running with --no-prompt'",
+                remedy="Run `dds auth login` interactively first, then the command.",
+                sections=("H",),
+                action=self.command.action,
+            )
+        return None
 
     def _get(self, ctx: ProbeContext) -> Finding:
         command = self.command
