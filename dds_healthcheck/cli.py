@@ -380,7 +380,7 @@ def redactor_for(settings: Settings, host: HostFacts) -> Redactor:
 
 def _check(probes: list[Probe], settings: Settings, host: HostFacts, options: dict[str, Any]) -> int:
     report = build_report(probes, settings, host, strict=options["strict"], terminal=not options["as_json"])
-    _emit(report, redactor_for(settings, host), options)
+    emit(report, redactor_for(settings, host), options)
     return int(report.exit_code)
 
 
@@ -408,17 +408,29 @@ def _stderr_is_tty() -> bool:
         return False
 
 
-def _emit(report: Report, redactor: Redactor, options: dict[str, Any]) -> None:
+def emit(
+    report: Report,
+    redactor: Redactor,
+    options: dict[str, Any],
+    *,
+    stream: TextIO | None = None,
+    brief: str | None = None,
+) -> None:
+    """The report as --json on stdout, or for people on ``stream`` (one ``brief`` line when given),
+    and the JSON in --output."""
     from dds_healthcheck.render.json_report import dumps, report_to_dict
 
-    document = dumps(report_to_dict(report, redactor)) if options["as_json"] or options["output"] else ""
-    if options["as_json"]:
+    document = dumps(report_to_dict(report, redactor)) if options.get("as_json") or options.get("output") else ""
+    if options.get("as_json"):
         _print(sys.stdout, document)
+    elif brief is not None:
+        click.echo(brief, file=stream or sys.stdout)
     else:
         from dds_healthcheck.render.terminal import make_console, render_report
 
-        render_report(report, make_console(sys.stdout, os.environ), redactor, verbose=options["verbose"])
-    if options["output"] is not None:
+        console = make_console(stream or sys.stdout, os.environ)
+        render_report(report, console, redactor, verbose=bool(options.get("verbose")))
+    if options.get("output") is not None:
         try:
             write_private_file(options["output"], document)
         except OSError as exc:

@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from dds_healthcheck.cli import OPTIONS_KEY, build_report, guarded, redactor_for, settings_from, write_private_file
+from dds_healthcheck.cli import OPTIONS_KEY, build_report, emit, guarded, redactor_for, settings_from
 
 #: The probes that matter before a transfer, besides the command check itself.
 PREFLIGHT_PROBES = (
@@ -80,6 +80,7 @@ def run(ctx: click.Context, force: bool, dry_run: bool, command: tuple[str, ...]
     """
     from dds_healthcheck.cli import _tolerant_streams
     from dds_healthcheck.host import current_host
+    from dds_healthcheck.model import Status
     from dds_healthcheck.preflight import CommandError, parse_dds_command
     from dds_healthcheck.probes.dds_command import DdsCommandCheck
     from dds_healthcheck.registry import all_probes
@@ -102,7 +103,12 @@ def run(ctx: click.Context, force: bool, dry_run: bool, command: tuple[str, ...]
         [DdsCommandCheck(parsed, upload, working_dir), *chosen], settings, host, strict=options["strict"]
     )
     redactor = redactor_for(settings, host)
-    _emit(report, redactor, options, quiet=not dry_run and int(report.exit_code) == 0)
+    problems = [r for r in report.results if r.status in (Status.WARN, Status.FAIL, Status.ERROR)]
+    brief = None
+    if not dry_run and not problems:
+        brief = f"dds-healthcheck: {len(report.results)} checks passed; running dds."
+    # On stderr: stdout belongs to dds.
+    emit(report, redactor, options, stream=sys.stderr, brief=brief)
     if dry_run:
         sys.exit(int(report.exit_code))
     if int(report.exit_code) == 1 and not force:
@@ -111,25 +117,6 @@ def run(ctx: click.Context, force: bool, dry_run: bool, command: tuple[str, ...]
         )
         sys.exit(1)
     sys.exit(_run_dds(parsed.argv))
-
-
-def _emit(report: Any, redactor: Any, options: dict[str, Any], *, quiet: bool) -> None:
-    from dds_healthcheck.model import Status
-    from dds_healthcheck.render.json_report import dumps, report_to_dict
-    from dds_healthcheck.render.terminal import make_console, render_report
-
-    document = dumps(report_to_dict(report, redactor))
-    if options.get("output") is not None:
-        write_private_file(options["output"], document)
-    if options.get("as_json"):
-        sys.stdout.write(document)
-        return
-    problems = [r for r in report.results if r.status in (Status.WARN, Status.FAIL, Status.ERROR)]
-    if quiet and not problems:
-        click.echo(f"dds-healthcheck: {len(report.results)} checks passed; running dds.", err=True)
-        return
-    # On stderr: stdout belongs to dds.
-    render_report(report, make_console(sys.stderr, os.environ), redactor, verbose=options.get("verbose", False))
 
 
 def _run_dds(argv: tuple[str, ...]) -> int:
